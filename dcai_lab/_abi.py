@@ -1,0 +1,152 @@
+"""ABI encoding and decoding, once, above every engine.
+
+Keeping this above the engine seam is what makes a revert read the same on every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+
+from .engines._base import Log
+
+#: Solidity's built-in revert payloads.
+_ERROR_STRING = keccak(text="Error(string)")[:4]
+_PANIC = keccak(text="Panic(uint256)")[:4]
+#: https://docs.soliditylang.org/en/latest/control-structures.html#panic-via-assert-and-error-via-require
+_PANIC_CODES = {
+    0x00: "generic compiler panic",
+    0x01: "assert failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division or modulo by zero",
+    0x21: "invalid enum value",
+    0x22: "bad storage byte array",
+    0x31: "pop on an empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialised function",
+}
+
+
+def type_string(param: dict) -> str:
+    """The canonical ABI type of one parameter, expanding tuples (structs)."""
+    kind = param["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(type_string(c) for c in param["components"]) + ")" + kind[5:]
+    return kind
+
+
+def signature(item: dict) -> str:
+    return f"{item['name']}({','.join(type_string(p) for p in item.get('inputs', []))})"
+
+
+def _python(value: Any) -> Any:
+    """Plain Python values: checksummed addresses, lists instead of tuples for arrays."""
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return to_checksum_address(value)
+    if isinstance(value, tuple):
+        return [_python(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Function:
+    abi: dict
+
+    @property
+    def name(self) -> str:
+        return self.abi["name"]
+
+    @property
+    def selector(self) -> bytes:
+        return keccak(text=signature(self.abi))[:4]
+
+    @property
+    def is_view(self) -> bool:
+        return self.abi.get("stateMutability") in ("view", "pure")
+
+    @property
+    def payable(self) -> bool:
+        return self.abi.get("stateMutability") == "payable"
+
+    @property
+    def input_types(self) -> list[str]:
+        return [type_string(p) for p in self.abi.get("inputs", [])]
+
+    def encode(self, args: tuple) -> bytes:
+        return self.selector + encode(self.input_types, list(args))
+
+    def decode_output(self, data: bytes) -> Any:
+        outputs = self.abi.get("outputs", [])
+        if not outputs:
+            return None
+        values = [_python(v) for v in decode([type_string(p) for p in outputs], data)]
+        return values[0] if len(values) == 1 else tuple(values)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A decoded event: which contract emitted it, its name and its arguments by name."""
+
+    address: str
+    name: str
+    args: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.args[key]
+
+
+def event_topic(item: dict) -> bytes:
+    return keccak(text=signature(item))
+
+
+def decode_event(item: dict, log: Log) -> Event:
+    inputs = item.get("inputs", [])
+    indexed = [p for p in inputs if p.get("indexed")]
+    plain = [p for p in inputs if not p.get("indexed")]
+    plain_values = decode([type_string(p) for p in plain], log.data)
+    values: dict[str, Any] = {}
+    for param, topic in zip(indexed, log.topics[1:]):
+        kind = type_string(param)
+        # Indexed dynamic values are stored as their hash and cannot be recovered.
+        is_dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
+        values[param["name"]] = topic if is_dynamic else _python(decode([kind], topic)[0])
+    for param, value in zip(plain, plain_values):
+        values[param["name"]] = _python(value)
+    ordered = {p["name"]: values[p["name"]] for p in inputs}
+    return Event(address=log.address, name=item["name"], args=ordered)
+
+
+@dataclass(frozen=True)
+class DecodedRevert:
+    reason: str
+    name: str | None
+    args: dict[str, Any]
+
+
+def decode_revert(data: bytes, errors: dict[bytes, dict]) -> DecodedRevert:
+    """Turn revert data into a sentence, using every custom error the lab knows."""
+    if not data:
+        return DecodedRevert("reverted without a reason", None, {})
+    selector, body = data[:4], data[4:]
+    try:
+        if selector == _ERROR_STRING:
+            (message,) = decode(["string"], body)
+            return DecodedRevert(message, "Error", {"message": message})
+        if selector == _PANIC:
+            (code,) = decode(["uint256"], body)
+            text = _PANIC_CODES.get(code, "unknown panic")
+            return DecodedRevert(f"panic 0x{code:02x}: {text}", "Panic", {"code": code})
+        if selector in errors:
+            item = errors[selector]
+            inputs = item.get("inputs", [])
+            values = decode([type_string(p) for p in inputs], body)
+            args = {p["name"] or f"arg{i}": _python(v) for i, (p, v) in enumerate(zip(inputs, values))}
+            shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+            return DecodedRevert(f"{item['name']}({shown})", item["name"], args)
+    except Exception:  # malformed revert data: fall through to the raw bytes
+        pass
+    return DecodedRevert(f"reverted with unknown data 0x{data.hex()}", None, {})

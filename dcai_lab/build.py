@@ -1,0 +1,412 @@
+"""Offline, byte-for-byte reproducible Solidity build.
+
+Every ``*.sol`` file under ``contracts/`` is compiled in one standard-JSON run with a pinned compiler
+version and pinned settings, and each contract with bytecode becomes one JSON artifact in
+``dcai_lab/artifacts/``. The artifacts are committed, so the rest of the lab (and students without a
+compiler) only ever *read* them through :func:`load_artifact`.
+
+Reproducibility rests on three things: the exact compiler release (``SOLC_VERSION``), the settings in
+``SETTINGS``, and source unit names relative to ``contracts/`` (the metadata hash embedded at the end
+of the bytecode covers the names, so an absolute path would make the bytecode machine-specific).
+
+Run ``python -m dcai_lab.build`` to rebuild and ``python -m dcai_lab.build --check`` to ask, without
+compiling, whether the committed artifacts still match the sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import functools
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import BuildError, DcaiLabError
+
+SOLC_VERSION = "0.8.37"
+"""The only compiler release we build with; bytecode differs between releases."""
+
+EVM_VERSION = "cancun"
+"""py-evm, pyrevm 0.3.7 and anvil all run cancun; solc>=0.8.30 defaults to a newer fork."""
+
+SETTINGS: dict = {
+    "evmVersion": EVM_VERSION,
+    "optimizer": {"enabled": True, "runs": 200},
+    "metadata": {"bytecodeHash": "ipfs", "appendCBOR": True},
+    "outputSelection": {
+        "*": {
+            "*": [
+                "abi",
+                "devdoc",
+                "evm.bytecode.linkReferences",
+                "evm.bytecode.object",
+                "evm.deployedBytecode.immutableReferences",
+                "evm.deployedBytecode.linkReferences",
+                "evm.deployedBytecode.object",
+                "evm.methodIdentifiers",
+                "metadata",
+                "userdoc",
+            ]
+        }
+    },
+}
+"""The whole standard-JSON ``settings`` object, kept in one place and recorded in every artifact."""
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+CONTRACTS_DIR = REPO_ROOT / "contracts"
+ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
+NODE_MODULES = REPO_ROOT / "node_modules"
+
+REBUILD_HINT = "run `python -m dcai_lab.build`"
+
+# A tiny solc-js driver: standard JSON on stdin -> "<long version>\n<standard JSON output>" on stdout.
+# The path to node_modules/solc comes in as an argument so the result never depends on the cwd.
+_SOLC_JS_DRIVER = """
+const solc = require(process.argv[1]);
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => { input += chunk; });
+process.stdin.on('end', () => { process.stdout.write(solc.version() + '\\n' + solc.compile(input)); });
+"""
+
+# "0.8.37+commit.f401782d.Linux.g++" or "...Emscripten.clang" -> "0.8.37+commit.f401782d".
+_LONG_VERSION = re.compile(r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?\+commit\.[0-9a-f]+)")
+
+
+class CompilerNotFoundError(BuildError):
+    """Neither a native solc of the right version nor solc-js is available."""
+
+
+class CompilationError(BuildError):
+    """solc reported errors in the contracts."""
+
+
+class ArtifactNotFoundError(DcaiLabError, KeyError):
+    """No artifact with that name; a KeyError so ``name in``-style callers can catch it as usual."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
+def normalise_version(reported: str) -> str:
+    """Strip platform suffixes so native solc and solc-js record the same version string."""
+    match = _LONG_VERSION.search(reported)
+    if match is None:
+        raise BuildError(f"Could not read a compiler version from {reported!r}.")
+    return match.group(1)
+
+
+@dataclass(frozen=True)
+class Compiler:
+    """One way of running solc, found once so the build can say which binary it used."""
+
+    description: str
+    command: tuple[str, ...]
+    version: str = ""  # known up front for native solc; solc-js's driver prints it on line one
+
+    def run(self, standard_input: dict) -> tuple[str, dict]:
+        """Compile one standard-JSON input; return (normalised long version, standard-JSON output)."""
+        try:
+            proc = subprocess.run(
+                self.command,
+                input=json.dumps(standard_input, sort_keys=True),
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                timeout=600,
+                check=False,
+            )
+        except OSError as exc:
+            raise CompilerNotFoundError(f"Could not start {self.description}: {exc}") from exc
+        if proc.returncode != 0:
+            raise BuildError(
+                f"{self.description} failed (exit code {proc.returncode}):\n{proc.stderr.strip()}"
+            )
+        stdout, reported = proc.stdout, self.version
+        if not reported:
+            reported, _, stdout = stdout.partition("\n")
+        version = normalise_version(reported)
+        if not version.startswith(SOLC_VERSION + "+"):
+            raise CompilerNotFoundError(
+                f"{self.description} reports version {version}, but the lab pins {SOLC_VERSION}; "
+                f"run `npm ci` in {REPO_ROOT} to install the pinned solc-js."
+            )
+        try:
+            return version, json.loads(stdout)
+        except json.JSONDecodeError as exc:
+            raise BuildError(f"{self.description} printed something that is not JSON: {exc}") from exc
+
+
+def _native_solc() -> tuple[Compiler | None, str]:
+    """A native solc on PATH if it is exactly SOLC_VERSION, plus a note on why not otherwise."""
+    solc = shutil.which("solc")
+    if solc is None:
+        return None, "no native solc on PATH"
+    try:
+        out = subprocess.run(
+            [solc, "--version"], capture_output=True, text=True, timeout=60, check=False
+        ).stdout
+        version = normalise_version(out)
+    except (OSError, subprocess.TimeoutExpired, BuildError):
+        return None, f"{solc} did not report a version"
+    if version.split("+")[0] != SOLC_VERSION:
+        return None, f"{solc} is version {version}, not {SOLC_VERSION}"
+    return Compiler(f"native solc {version} at {solc}", (solc, "--standard-json"), version), ""
+
+
+def _solc_js(node_modules: Path) -> tuple[Compiler | None, str]:
+    """solc-js from the repo's node_modules (pinned in package.json), run through node."""
+    node = shutil.which("node")
+    package_json = node_modules / "solc" / "package.json"
+    if node is None:
+        return None, "node is not on PATH"
+    if not package_json.is_file():
+        return None, f"{package_json.parent} is missing"
+    installed = json.loads(package_json.read_text(encoding="utf-8")).get("version", "?")
+    if installed != SOLC_VERSION:
+        return None, f"{package_json.parent} is version {installed}, not {SOLC_VERSION}"
+    command = (node, "-e", _SOLC_JS_DRIVER, str(node_modules / "solc"))
+    return Compiler(f"solc-js {installed} via node ({node_modules / 'solc'})", command), ""
+
+
+def find_compiler(node_modules: Path | None = None) -> Compiler:
+    """Prefer a native solc of exactly SOLC_VERSION (fast), else the pinned solc-js (always works)."""
+    native, why_not_native = _native_solc()
+    if native is not None:
+        return native
+    js, why_not_js = _solc_js(node_modules or NODE_MODULES)
+    if js is not None:
+        return js
+    raise CompilerNotFoundError(
+        f"No Solidity compiler {SOLC_VERSION} found ({why_not_native}; {why_not_js}). "
+        f"Install node.js and run `npm ci` in {REPO_ROOT} to get the pinned solc-js."
+    )
+
+
+def _source_files(contracts_dir: Path) -> dict[str, Path]:
+    """Source unit name (path relative to contracts/, forward slashes) -> file, sorted by name."""
+    files = {p.relative_to(contracts_dir).as_posix(): p for p in contracts_dir.rglob("*.sol")}
+    return dict(sorted(files.items()))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _raise_on_errors(output: dict) -> None:
+    """Print warnings; raise with every error message if any error was reported."""
+    errors = []
+    for message in output.get("errors", []):
+        text = message.get("formattedMessage") or message.get("message", "")
+        if message.get("severity") == "error":
+            errors.append(text)
+        else:
+            print(text.rstrip(), file=sys.stderr)
+    if errors:
+        raise CompilationError("Solidity compilation failed:\n" + "\n".join(e.rstrip() for e in errors))
+
+
+def _immutable_positions(deployed: dict) -> list[dict[str, int]]:
+    """Where immutables sit in deployedBytecode, for masking them when comparing on-chain code.
+
+    solc keys these by AST node id, and AST ids shift when *any* other file joins the compilation.
+    Only the positions are kept, so an artifact depends on nothing but its own sources.
+    """
+    refs = deployed.get("immutableReferences", {})
+    return sorted((ref for group in refs.values() for ref in group), key=lambda r: (r["start"], r["length"]))
+
+
+def compile_contracts(
+    contracts_dir: Path | None = None, *, compiler: Compiler | None = None
+) -> dict[str, dict]:
+    """Compile every contract under contracts_dir into artifact dicts (nothing is written)."""
+    contracts_dir = Path(contracts_dir or CONTRACTS_DIR)
+    sources = _source_files(contracts_dir)
+    if not sources:
+        raise BuildError(f"There are no .sol files under {contracts_dir}.")
+    compiler = compiler or find_compiler()
+    standard_input = {
+        "language": "Solidity",
+        # Exact file bytes as text (no newline translation), so the metadata hash matches the file.
+        "sources": {name: {"content": path.read_bytes().decode("utf-8")} for name, path in sources.items()},
+        "settings": SETTINGS,
+    }
+    version, output = compiler.run(standard_input)
+    _raise_on_errors(output)
+
+    artifacts: dict[str, dict] = {}
+    for source_name, contracts in sorted(output.get("contracts", {}).items()):
+        for name, out in sorted(contracts.items()):
+            evm = out["evm"]
+            if not evm["bytecode"]["object"]:
+                continue  # interfaces and abstract contracts cannot be deployed
+            if name in artifacts:
+                raise BuildError(
+                    f"Two contracts are called {name} ({artifacts[name]['sourceName']} and "
+                    f"{source_name}); artifacts are stored by name, so please rename one."
+                )
+            metadata = json.loads(out["metadata"])
+            if metadata["compiler"]["version"] != version:
+                raise BuildError(
+                    f"The compiler said it is {version} but wrote {metadata['compiler']['version']} "
+                    "into the metadata; the build would not be reproducible."
+                )
+            artifacts[name] = {
+                "contractName": name,
+                "sourceName": source_name,
+                "abi": out["abi"],
+                "bytecode": "0x" + evm["bytecode"]["object"],
+                "deployedBytecode": "0x" + evm["deployedBytecode"]["object"],
+                "linkReferences": evm["bytecode"].get("linkReferences", {}),
+                "deployedLinkReferences": evm["deployedBytecode"].get("linkReferences", {}),
+                "immutablePositions": _immutable_positions(evm["deployedBytecode"]),
+                "methodIdentifiers": evm.get("methodIdentifiers", {}),
+                "userdoc": out.get("userdoc", {}),
+                "devdoc": out.get("devdoc", {}),
+                "compiler": {"version": version, "settings": copy.deepcopy(SETTINGS)},
+                "sourceHashes": {src: _sha256(sources[src]) for src in sorted(metadata["sources"])},
+            }
+    return artifacts
+
+
+def _artifact_bytes(artifact: dict) -> bytes:
+    """The one serialisation used everywhere, so rebuilt files compare byte for byte."""
+    return (json.dumps(artifact, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def build(
+    contracts_dir: Path | None = None,
+    artifacts_dir: Path | None = None,
+    *,
+    compiler: Compiler | None = None,
+) -> list[Path]:
+    """Compile and write one artifact per contract; delete artifacts of contracts that are gone."""
+    artifacts = compile_contracts(contracts_dir, compiler=compiler)
+    artifacts_dir = Path(artifacts_dir or ARTIFACTS_DIR)
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, artifact in sorted(artifacts.items()):
+        path = artifacts_dir / f"{name}.json"
+        data = _artifact_bytes(artifact)
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)  # bytes, not text: no platform newline translation
+        written.append(path)
+    for old in artifacts_dir.glob("*.json"):
+        if old.stem not in artifacts:
+            old.unlink()
+    _load.cache_clear()
+    return written
+
+
+def _show(path: Path) -> str:
+    """A path relative to the repo when possible, so messages read like the commands to type."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def stale_artifacts(contracts_dir: Path | None = None, artifacts_dir: Path | None = None) -> list[str]:
+    """Say, without compiling, which artifacts no longer match their sources (one sentence each)."""
+    contracts_dir = Path(contracts_dir or CONTRACTS_DIR)
+    artifacts_dir = Path(artifacts_dir or ARTIFACTS_DIR)
+    problems: list[str] = []
+    listed: set[str] = set()
+    for path in sorted(artifacts_dir.glob("*.json")):
+        try:
+            artifact = json.loads(path.read_text(encoding="utf-8"))
+            hashes: dict[str, str] = artifact["sourceHashes"]
+            compiler = artifact["compiler"]
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"{path.stem}: {_show(path)} is not a valid artifact; {REBUILD_HINT}.")
+            continue
+        listed.update(hashes)
+        if compiler.get("settings") != SETTINGS or not str(compiler.get("version", "")).startswith(
+            SOLC_VERSION + "+"
+        ):
+            problems.append(
+                f"{path.stem}: {_show(path)} was built with other compiler settings or another "
+                f"solc version than dcai_lab/build.py now pins; {REBUILD_HINT}."
+            )
+        for source_name, digest in sorted(hashes.items()):
+            source = contracts_dir / source_name
+            if not source.is_file():
+                problems.append(
+                    f"{path.stem}: {_show(source)} no longer exists but {_show(path)} was built from "
+                    f"it; {REBUILD_HINT}."
+                )
+            elif _sha256(source) != digest:
+                problems.append(
+                    f"{path.stem}: {_show(source)} changed since {_show(path)} was built; {REBUILD_HINT}."
+                )
+    for source_name, source in _source_files(contracts_dir).items():
+        if source_name not in listed:
+            problems.append(
+                f"{_show(source)} is not part of any artifact in {_show(artifacts_dir)} "
+                f"(a new contract that was never built?); {REBUILD_HINT}."
+            )
+    return problems
+
+
+def artifact_names() -> list[str]:
+    """Names of the compiled contracts shipped in the package."""
+    folder = resources.files("dcai_lab").joinpath("artifacts")
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str) -> dict:
+    available = artifact_names()
+    if name not in available:
+        raise ArtifactNotFoundError(
+            f"There is no artifact called {name!r}; available: {', '.join(available) or 'none'}. "
+            f"If you added a contract, {REBUILD_HINT}."
+        )
+    text = resources.files("dcai_lab").joinpath("artifacts", f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def load_artifact(name: str) -> dict:
+    """Read a committed artifact from the installed package; needs no compiler (a fresh copy each call)."""
+    return copy.deepcopy(_load(name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: build the artifacts, or with --check only report stale ones."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dcai_lab.build", description="Compile contracts/ into dcai_lab/artifacts/."
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="do not compile; exit 1 if any artifact is out of date"
+    )
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = stale_artifacts()
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"All artifacts in {_show(ARTIFACTS_DIR)} match {_show(CONTRACTS_DIR)}.")
+        return 1 if problems else 0
+    try:
+        compiler = find_compiler()
+        print(f"Compiling {_show(CONTRACTS_DIR)} with {compiler.description}")
+        for path in build(compiler=compiler):
+            print(f"wrote {_show(path)}")
+    except BuildError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""A deployed contract as a Python object: its functions are methods.
+
+State-changing functions send a transaction and return the decoded return value; ``view`` and
+``pure`` functions are free calls. Every call takes ``sender=`` (default: the lab's first account)
+and state-changing ones also ``value=`` (wei) and ``gas=``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._abi import Event, Function, decode_event, event_topic
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+
+class ContractFunction:
+    """One function name of a contract, with its overloads (chosen by argument count)."""
+
+    def __init__(self, contract: Contract, overloads: list[Function]) -> None:
+        self.contract = contract
+        self.overloads = overloads
+        self.name = overloads[0].name
+
+    def _pick(self, args: tuple) -> Function:
+        matches = [f for f in self.overloads if len(f.input_types) == len(args)]
+        if len(matches) != 1:
+            wanted = " or ".join(str(len(f.input_types)) for f in self.overloads)
+            raise ConfigError(
+                f"{self.contract.contract_name}.{self.name} takes {wanted} argument(s); got {len(args)}."
+            )
+        return matches[0]
+
+    def __call__(self, *args: Any, sender: str | None = None, value: int = 0, gas: int | None = None) -> Any:
+        function = self._pick(args)
+        if function.is_view:
+            return self.call(*args, sender=sender)
+        if value and not function.payable:
+            raise ConfigError(f"{self.contract.contract_name}.{self.name} is not payable: do not send value.")
+        return self.contract._lab._transact(self.contract, function, args, sender=sender, value=value, gas=gas)
+
+    def call(self, *args: Any, sender: str | None = None, value: int = 0) -> Any:
+        """Run the function as a free call: nothing changes on chain (a what-if for writes)."""
+        return self.contract._lab._call(self.contract, self._pick(args), args, sender=sender, value=value)
+
+    def __repr__(self) -> str:
+        return f"<function {self.contract.contract_name}.{self.name}>"
+
+
+class Contract:
+    """A contract at ``address`` whose interface is ``abi``."""
+
+    def __init__(self, lab: Lab, name: str, address: str, abi: list[dict]) -> None:
+        # Only `address` and `contract_name` are public attributes, so that contract functions
+        # called `name`, `owner` or `abi` stay reachable as methods.
+        self._lab = lab
+        self.contract_name = name
+        self.address = address
+        self._abi = abi
+        functions: dict[str, list[Function]] = {}
+        for item in abi:
+            if item["type"] == "function":
+                functions.setdefault(item["name"], []).append(Function(item))
+        self._functions = {name: ContractFunction(self, fs) for name, fs in functions.items()}
+        self._events_by_topic = {event_topic(i): i for i in abi if i["type"] == "event" and not i.get("anonymous")}
+
+    def __getattr__(self, name: str) -> ContractFunction:
+        functions = self.__dict__.get("_functions", {})
+        if name in functions:
+            return functions[name]
+        raise AttributeError(
+            f"{self.__dict__.get('contract_name', 'contract')} has no function {name!r}; "
+            f"it has: {', '.join(sorted(functions)) or 'none'}."
+        )
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *self._functions]
+
+    def _decode_log(self, log) -> Event | None:
+        item = self._events_by_topic.get(log.topics[0]) if log.topics else None
+        return decode_event(item, log) if item else None
+
+    def __repr__(self) -> str:
+        return f"<{self.contract_name} at {self.address}>"

@@ -1,0 +1,130 @@
+"""The seam between the Lab and an execution engine.
+
+An engine knows how to run raw transactions and calls on one chain: bytes in, bytes out. It knows
+nothing of ABIs, contracts, models or incentives; the Lab does all encoding and decoding above this
+seam, so a revert is decoded the same way whichever engine ran it.
+
+Every engine follows the same clock: each transaction is mined in a block of its own, one second
+after the latest block, so the same script gives the same block numbers and timestamps everywhere.
+Fees are zero on the in-memory engines: balances change only by the ether a transaction sends, and
+gas is measured, not charged.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any
+
+#: The per-transaction gas cap of current Ethereum (EIP-7825): no lab transaction sends more.
+TX_GAS_CAP = 16_777_216
+#: Block gas limit of the in-memory chains: large enough that a capped transaction never moves the
+#: EIP-1559 base fee off zero (the base fee rises only when a block is more than half full).
+BLOCK_GAS_LIMIT = 60_000_000
+#: Chain id shared by every in-memory engine (eth-tester's), so signatures agree across engines.
+CHAIN_ID = 131277322940537
+#: Genesis time of every in-memory chain: 2025-01-01 00:00:00 UTC.
+GENESIS_TIMESTAMP = 1_735_689_600
+#: The well-known development mnemonic (anvil, hardhat): account 0 is 0xf39F…2266.
+MNEMONIC = "test test test test test test test test test test test junk"
+#: BIP-44 path prefix; account i is at f"{HD_PATH}/{i}".
+HD_PATH = "m/44'/60'/0'/0"
+#: How many funded accounts an in-memory chain has, and what each holds.
+N_ACCOUNTS = 10
+INITIAL_BALANCE = 1_000_000 * 10**18
+
+
+@dataclass(frozen=True)
+class Log:
+    """One event as emitted: the emitting contract, its topics and its data."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a mined transaction left behind, in engine-neutral form.
+
+    ``output`` is the return data of a successful call, or the revert data of a failed one
+    (empty for a deployment that succeeded).
+    """
+
+    tx_hash: str
+    success: bool
+    gas_used: int
+    block_number: int
+    timestamp: int
+    contract_address: str | None
+    logs: tuple[Log, ...]
+    output: bytes
+
+
+class Engine(abc.ABC):
+    """A chain the Lab can drive. Addresses are checksummed hex strings."""
+
+    #: Short name shown to users ("pyevm", "revm", "rpc").
+    name: str = ""
+    #: False where gas numbers are not exactly what a real node would charge.
+    exact_gas: bool = True
+
+    @property
+    @abc.abstractmethod
+    def accounts(self) -> list[str]:
+        """Addresses this engine can send transactions from, in a stable order."""
+
+    @property
+    @abc.abstractmethod
+    def chain_id(self) -> int: ...
+
+    @abc.abstractmethod
+    def transact(
+        self, sender: str, to: str | None, data: bytes, value: int = 0, gas: int | None = None
+    ) -> Receipt:
+        """Mine one transaction in a new block; a revert gives ``success=False``, not an exception.
+
+        ``to=None`` deploys ``data`` as creation code. ``gas=None`` means ``TX_GAS_CAP`` on the
+        in-memory engines and an estimate on a node.
+        """
+
+    @abc.abstractmethod
+    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bool, bytes]:
+        """Run a call against the latest block without changing state: (success, output)."""
+
+    @abc.abstractmethod
+    def balance(self, address: str) -> int: ...
+
+    @abc.abstractmethod
+    def nonce(self, address: str) -> int: ...
+
+    @abc.abstractmethod
+    def code(self, address: str) -> bytes: ...
+
+    @abc.abstractmethod
+    def storage_at(self, address: str, slot: int) -> int: ...
+
+    @property
+    @abc.abstractmethod
+    def block_number(self) -> int:
+        """Number of the latest mined block."""
+
+    @property
+    @abc.abstractmethod
+    def timestamp(self) -> int:
+        """Timestamp of the latest mined block."""
+
+    @abc.abstractmethod
+    def mine(self, blocks: int = 1, seconds: int = 1) -> None:
+        """Mine ``blocks`` empty blocks: the first ``seconds`` after the latest block, the rest one
+        second apart."""
+
+    @abc.abstractmethod
+    def snapshot(self) -> Any:
+        """Remember the whole chain state; ``revert`` returns to it (once)."""
+
+    @abc.abstractmethod
+    def revert(self, snapshot: Any) -> None: ...
+
+    def close(self) -> None:
+        """Release what the engine holds (a process, a connection)."""

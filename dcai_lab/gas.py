@@ -1,0 +1,83 @@
+"""Every transaction the lab sends is recorded; ``lab.gas`` turns the records into a table.
+
+The table answers the question a researcher asks first: what does each operation cost, and how
+much does that vary? Reverted transactions are counted but kept out of the statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ._abi import Event
+
+#: The method name under which deployments are listed.
+DEPLOY = "(deploy)"
+
+
+@dataclass(frozen=True)
+class TxRecord:
+    """One mined transaction as the lab saw it."""
+
+    contract: str
+    address: str | None
+    method: str
+    sender: str
+    gas_used: int
+    block: int
+    timestamp: int
+    success: bool
+    tx_hash: str
+    value: int = 0
+    events: tuple[Event, ...] = field(default=())
+    reason: str | None = None
+
+
+class GasReport:
+    """Per-method gas statistics over the recorded transactions.
+
+    ``exact`` is False on an engine whose gas differs from a real node's; the table then says so.
+    """
+
+    _COLUMNS = ["calls", "min", "mean", "median", "max", "reverted"]
+
+    def __init__(self, records: list[TxRecord], engine: str, exact: bool) -> None:
+        self.records = records
+        self.engine = engine
+        self.exact = exact
+
+    def report(self) -> pd.DataFrame:
+        """One row per (contract, method): calls, min, mean, median, max gas, reverted count."""
+        if not self.records:
+            index = pd.MultiIndex.from_tuples([], names=["contract", "method"])
+            return pd.DataFrame(columns=self._COLUMNS, index=index)
+        frame = pd.DataFrame(
+            {"contract": r.contract, "method": r.method, "gas": r.gas_used, "ok": r.success}
+            for r in self.records
+        )
+        ok = frame[frame.ok].groupby(["contract", "method"], sort=True)["gas"]
+        table = ok.agg(calls="count", min="min", mean="mean", median="median", max="max")
+        reverted = (~frame.ok).groupby([frame.contract, frame.method]).sum().rename("reverted")
+        table = table.join(reverted, how="outer")
+        table["calls"] = table["calls"].fillna(0)
+        table["mean"] = table["mean"].round(0)
+        # Nullable integers: a method that only ever reverted shows <NA>, not a made-up 0.
+        return table[self._COLUMNS].astype("Int64")
+
+    def deployments(self) -> pd.DataFrame:
+        """Only the deployments: what it cost to put each contract on chain."""
+        table = self.report()
+        return table[table.index.get_level_values("method") == DEPLOY]
+
+    @property
+    def caption(self) -> str:
+        if self.exact:
+            return f"Gas used per call on the {self.engine} engine (exact, as a node would charge)."
+        return f"Gas used per call on the {self.engine} engine (APPROXIMATE: this engine's gas is not exact)."
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{self.caption}</b></p>" + self.report().to_html()
+
+    def __repr__(self) -> str:
+        return f"{self.caption}\n{self.report().to_string()}"
