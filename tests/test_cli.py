@@ -1,0 +1,12 @@
+from dcai_lab.cli import main
+
+
+def test_demo_tours_the_lab(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "StillLocked(currentTime=" in out
+    assert "withdraw" in out and "(deploy)" in out
+
+
+def test_build_check_reports_fresh_artifacts(capsys):
+    assert main(["build", "--check"]) == 0

@@ -1,0 +1,23 @@
+"""The public surface changes only on purpose."""
+
+import dcai_lab
+
+
+def test_public_names_are_pinned():
+    assert dcai_lab.__all__ == [
+        "Account",
+        "BuildError",
+        "ConfigError",
+        "Contract",
+        "DcaiLabError",
+        "GasReport",
+        "Lab",
+        "NotSupportedError",
+        "RevertError",
+        "TxRecord",
+    ]
+
+
+def test_every_public_name_is_importable():
+    for name in dcai_lab.__all__:
+        assert getattr(dcai_lab, name).__module__.startswith("dcai_lab.")
