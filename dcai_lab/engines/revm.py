@@ -258,12 +258,11 @@ class RevmEngine(Engine):
         )
 
     def _put_slots(self, slots: list[tuple[str, int, int]]) -> None:
-        """Write slots into revm's database; inserting also warms them in the journal, which the
-        surrounding checkpoint undoes while the database keeps the values."""
-        if not slots:
-            return
-        checkpoint = self._evm.snapshot()
+        """Write slots into revm's database. pyrevm writes a slot there only while its account is
+        out of the journal, and the write also warms the account: hence one checkpoint per slot."""
+        evm, storage = self._evm, self._storage
         for address, slot, value in slots:
-            self._storage.setdefault(address, {})[slot] = value
-            self._evm.insert_account_storage(address, slot, value)
-        self._evm.revert(checkpoint)
+            storage.setdefault(address, {})[slot] = value
+            checkpoint = evm.snapshot()
+            evm.insert_account_storage(address, slot, value)
+            evm.revert(checkpoint)
