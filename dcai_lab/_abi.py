@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode, encode
+from eth_abi.exceptions import EncodingError
 from eth_utils import keccak, to_checksum_address
 
 from .engines._base import Log
+from .errors import ConfigError
 
 #: Solidity's built-in revert payloads.
 _ERROR_STRING = keccak(text="Error(string)")[:4]
@@ -77,7 +79,12 @@ class Function:
         return [type_string(p) for p in self.abi.get("inputs", [])]
 
     def encode(self, args: tuple) -> bytes:
-        return self.selector + encode(self.input_types, list(args))
+        try:
+            return self.selector + encode(self.input_types, list(args))
+        except EncodingError as error:
+            raise ConfigError(
+                f"{self.name} takes ({', '.join(self.input_types)}); cannot pass {list(args)!r}: {error}"
+            ) from error
 
     def decode_output(self, data: bytes) -> Any:
         outputs = self.abi.get("outputs", [])

@@ -204,3 +204,8 @@ def test_the_default_engine_is_pyevm_with_exact_gas(lab):
 def test_revm_has_no_web3_object():
     with pytest.raises(NotSupportedError):
         Lab(engine="revm").w3
+
+
+def test_arguments_of_the_wrong_type_are_explained(lab, jar):
+    with pytest.raises(ConfigError, match=r"withdraw takes \(uint256\)"):
+        jar.withdraw(-1)

@@ -17,11 +17,13 @@ error, never a silent mismatch.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from eth_account import Account
-from eth_utils import ValidationError, keccak, to_checksum_address
+from eth_hash.auto import keccak
+from eth_utils import ValidationError, to_checksum_address
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 from ._base import (
@@ -42,15 +44,13 @@ _ZERO_ADDRESS = "0x" + "00" * 20
 _ZERO_HASH = b"\0" * 32
 _EMPTY_CODE_HASH = keccak(b"").hex()
 
-# One account of the journal dump (revm's `Debug` of `JournaledState.state`). The code is only
-# read for accounts whose code hash changed; an analysed bytecode is padded, `len` is its size.
-_ACCOUNT = re.compile(
-    r"0x([0-9a-f]{40}): Account \{ info: AccountInfo \{ balance: (\d+), nonce: (\d+), "
-    r"code_hash: 0x([0-9a-f]{64}), code: (?:None|Some\(Bytecode \{ bytecode: 0x([0-9a-f]*), "
-    r'state: (?:Raw|Analysed \{ len: (\d+), jump_map: JumpMap \{ map: "[0-9a-f]*" \} \}) \}\)) \}, '
-    r"storage: \{((?:[^{}]|\{[^{}]*\})*)\}, status: AccountStatus\(([^)]*)\) \}"
-)
-_SLOT = re.compile(r"(\d+): StorageSlot \{ previous_or_original_value: (\d+), present_value: (\d+) \}")
+# The journal dump is revm's `Debug` text of `JournaledState`. It is cut with `str.partition`
+# rather than one regular expression: `re` costs ~7 ns a character and a dump is ~10 kB a call.
+_STATE_PREFIX = "JournaledState { state: {"
+_ACCOUNT_HEAD = ": Account { info: AccountInfo { balance: "
+_SLOT_HEAD = ": StorageSlot { previous_or_original_value: "
+# Only read for code created in the transaction; an analysed bytecode is padded, `len` is its size.
+_CODE = re.compile(r"Some\(Bytecode \{ bytecode: 0x([0-9a-f]*), state: (?:Raw|Analysed \{ len: (\d+))")
 _REVERT_OUTPUT = re.compile(r"^Revert \{ gas_used: \d+, output: 0x([0-9a-f]*) \}$")
 
 
@@ -64,6 +64,7 @@ class _Account(NamedTuple):
 _EMPTY = _Account(0, 0, _EMPTY_CODE_HASH, b"")
 
 
+@functools.lru_cache(maxsize=64)
 def _mix_hash(number: int) -> bytes:
     """What `pyevm` seals block `number` with (the genesis block keeps zero)."""
     return keccak(number.to_bytes(32, "big")) if number else _ZERO_HASH
@@ -75,6 +76,33 @@ def _derive_accounts() -> list[str]:
         Account.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}").address
         for i in range(N_ACCOUNTS)
     ]
+
+
+def _parse_accounts(dump: str) -> Iterator[tuple[str, str, str, str, str, str, str]]:
+    """(address, balance, nonce, code hash, code, storage, status) of each account in the dump,
+    as text."""
+    if not dump.startswith(_STATE_PREFIX):
+        raise RuntimeError("unexpected pyrevm journal dump; this engine needs pyrevm 0.3.7")
+    chunks = dump[: dump.index("}, transient_storage: ")].split(_ACCOUNT_HEAD)
+    for before, chunk in zip(chunks, chunks[1:]):
+        balance, _, rest = chunk.partition(", nonce: ")
+        nonce, _, rest = rest.partition(", code_hash: 0x")
+        code_hash, rest = rest[:64], rest[72:]  # 72: the hash and ", code: "
+        code, _, rest = rest.partition(" }, storage: {")
+        storage, _, status = rest.partition("}, status: AccountStatus(")
+        yield "0x" + before[-40:], balance, nonce, code_hash, code, storage, status[: status.index(")")]
+
+
+def _changed_slots(storage: str) -> Iterator[tuple[int, int]]:
+    """(slot, new value) of each slot in an account's dumped storage that the transaction changed."""
+    pieces = storage.split(_SLOT_HEAD)
+    key = pieces[0]
+    for piece in pieces[1:]:
+        original, _, rest = piece.partition(", present_value: ")
+        present, _, next_key = rest.partition(" }")
+        if original != present:
+            yield int(key), int(present)
+        key = next_key[2:]  # after ", "
 
 
 class RevmEngine(Engine):
@@ -93,9 +121,11 @@ class RevmEngine(Engine):
         )
         self._state: dict[str, _Account] = {}
         self._storage: dict[str, dict[int, int]] = {}
-        # Previous values of every account and slot written, newest last: what `revert` replays.
+        # Previous values of the accounts and slots written since the oldest live snapshot, newest
+        # last: what `revert` replays. Nothing is kept while no snapshot is live.
         self._undo: list[tuple[str, int | None, _Account | int]] = []
-        self._snapshots: list[tuple[int, int, int]] = []
+        self._snapshots: list[tuple[int, int, int, int]] = []  # (id, undo length, clock)
+        self._last_snapshot = 0
         self._number, self._timestamp = 0, GENESIS_TIMESTAMP
         self._accounts = _derive_accounts()
         for address in self._accounts:
@@ -173,14 +203,17 @@ class RevmEngine(Engine):
         self._timestamp += seconds + blocks - 1
 
     def snapshot(self) -> int:
-        self._snapshots.append((len(self._undo), self._number, self._timestamp))
-        return len(self._snapshots) - 1
+        self._last_snapshot += 1
+        self._snapshots.append((self._last_snapshot, len(self._undo), self._number, self._timestamp))
+        return self._last_snapshot
 
     def revert(self, snapshot: int) -> None:
-        if not 0 <= snapshot < len(self._snapshots):
-            raise ValueError(f"unknown or already reverted snapshot {snapshot!r}")
-        undo_len, self._number, self._timestamp = self._snapshots[snapshot]
-        del self._snapshots[snapshot:]
+        """Undo back to ``snapshot``, which stays usable; snapshots taken after it are dropped."""
+        index = next((i for i, (id_, *_) in enumerate(self._snapshots) if id_ == snapshot), None)
+        if index is None:
+            raise ValueError(f"unknown snapshot {snapshot!r} (reverted past, or not from this engine)")
+        _, undo_len, self._number, self._timestamp = self._snapshots[index]
+        del self._snapshots[index + 1 :]
         slots = []
         while len(self._undo) > undo_len:
             address, slot, old = self._undo.pop()
@@ -221,34 +254,26 @@ class RevmEngine(Engine):
 
     def _write_back(self, dump: str, bump_nonce: str | None) -> None:
         """Put what a transaction changed (read from the journal dump) back into revm, cold."""
-        state = dump[: dump.index("}, transient_storage: ")]
         slots = []
-        n_accounts = 0
-        for match in _ACCOUNT.finditer(state):
-            n_accounts += 1
-            hex_address, balance, nonce, code_hash, code, code_len, storage, status = match.groups()
-            address = "0x" + hex_address
+        for address, balance, nonce, code_hash, code, storage, status in _parse_accounts(dump):
             old = self._state.get(address, _EMPTY)
             if "SelfDestructed" in status:  # EIP-6780: created and destroyed in this transaction
                 new = _EMPTY
             else:
                 if code_hash == old.code_hash:
                     code = old.code
-                else:  # created in this transaction: analysed code is padded, `len` is its size
-                    code = bytes.fromhex(code)[: int(code_len) if code_len else None]
+                else:
+                    hex_code, length = _CODE.match(code).groups()
+                    code = bytes.fromhex(hex_code)[: int(length) if length else None]
                 new = _Account(int(balance), int(nonce) + (address == bump_nonce), code_hash, code)
             if new != old:
-                self._undo.append((address, None, old))
+                if self._snapshots:
+                    self._undo.append((address, None, old))
                 self._put_account(address, new)
             if storage and new is not _EMPTY:
-                written = self._storage.get(address, {})
-                for key, original, present in _SLOT.findall(storage):
-                    if original != present:
-                        slot = int(key)
-                        self._undo.append((address, slot, written.get(slot, 0)))
-                        slots.append((address, slot, int(present)))
-        if n_accounts != state.count(": Account { "):
-            raise RuntimeError("pyrevm's journal dump changed format; this engine needs 0.3.7")
+                slots.extend((address, slot, value) for slot, value in _changed_slots(storage))
+        if self._snapshots:
+            self._undo.extend((a, slot, self._storage.get(a, {}).get(slot, 0)) for a, slot, _ in slots)
         self._put_slots(slots)
 
     def _put_account(self, address: str, account: _Account) -> None:

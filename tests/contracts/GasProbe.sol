@@ -48,6 +48,11 @@ contract GasProbe {
         slots[slot] = b;
     }
 
+    /// @notice Write `v` into `n` slots from `from` on.
+    function fill(uint256 from, uint256 n, uint256 v) external {
+        for (uint256 i = from; i < from + n; i++) slots[i] = v;
+    }
+
     /// @notice Clear `n` slots from `from` on: many refunds, so the refund cap applies.
     function clear(uint256 from, uint256 n) external {
         for (uint256 i = from; i < from + n; i++) slots[i] = 0;

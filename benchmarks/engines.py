@@ -1,0 +1,69 @@
+"""Engine benchmark: the same workload on pyevm, revm and a real anvil node.
+
+Workload: deploy a 1,000-word WordCounter, then N ``count`` transactions of 50 random words
+(each writes 50 storage slots, like a sparse model's update) and M free ``score`` calls.
+Prints transactions/s, calls/s, the ratio to pyevm, and gas per transaction on each engine.
+
+    python benchmarks/engines.py            # N and M per engine as below
+    python benchmarks/engines.py --quick    # a smaller run
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+from dcai_lab import Lab
+from dcai_lab.anvil import Anvil
+
+WORDS_PER_SAMPLE = 50
+VOCABULARY = 1_000
+
+
+def workload(lab: Lab, n_tx: int, n_calls: int, seed: int = 0) -> dict:
+    rng = random.Random(seed)  # the same samples on every engine, so gas can be compared
+    samples = [sorted(rng.sample(range(VOCABULARY), WORDS_PER_SAMPLE)) for _ in range(n_tx)]
+    senders = [lab.accounts[1 + i % 9] for i in range(n_tx)]
+    counter = lab.deploy_contract("WordCounter", VOCABULARY)
+    start = time.perf_counter()
+    for words, sender in zip(samples, senders):
+        counter.count(words, sender=sender)
+    tx_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    for i in range(n_calls):
+        counter.score(samples[i % n_tx])
+    call_seconds = time.perf_counter() - start
+    gas = [r.gas_used for r in lab.transactions if r.method == "count"]
+    return {"tx/s": n_tx / tx_seconds, "calls/s": n_calls / call_seconds, "gas": gas}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer transactions per engine")
+    args = parser.parse_args()
+    sizes = {"pyevm": (40, 40), "revm": (500, 500), "rpc": (100, 100)} if args.quick else \
+            {"pyevm": (200, 200), "revm": (5_000, 5_000), "rpc": (500, 500)}
+    results = {}
+    for engine, (n_tx, n_calls) in sizes.items():
+        if engine == "rpc":
+            with Anvil() as node, Lab(node.url) as lab:
+                results[engine] = workload(lab, n_tx, n_calls)
+        else:
+            results[engine] = workload(Lab(engine=engine), n_tx, n_calls)
+        print(f"{engine}: {n_tx} transactions, {n_calls} calls done", flush=True)
+
+    base = results["pyevm"]
+    print(f"\nWorkload: WordCounter.count with {WORDS_PER_SAMPLE} of {VOCABULARY} words per transaction")
+    print(f"{'engine':<8}{'tx/s':>10}{'× pyevm':>10}{'calls/s':>10}{'× pyevm':>10}{'median gas':>12}{'gas = pyevm':>13}")
+    for engine, r in results.items():
+        common = min(len(r["gas"]), len(base["gas"]))
+        same_gas = r["gas"][:common] == base["gas"][:common]
+        print(f"{engine:<8}{r['tx/s']:>10.1f}{r['tx/s'] / base['tx/s']:>10.1f}{r['calls/s']:>10.1f}"
+              f"{r['calls/s'] / base['calls/s']:>10.1f}{statistics.median(r['gas']):>12,.0f}"
+              f"{f'{common}/{common}' if same_gas else 'DIFFERS':>13}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Self-checks for the notebooks' exercises: each prints "correct" or what is still missing."""
+
+from __future__ import annotations
+
+from .contract import Contract
+from .lab import Lab
+
+
+def _verdict(problem: str | None) -> None:
+    print("correct" if problem is None else f"not yet: {problem}")
+
+
+def check_carol_tipped(lab: Lab, jar: Contract) -> None:
+    """Exercise 01.1: carol tipped exactly 0.5 ether with the note "for the TA"."""
+    carol = lab.accounts.carol
+    tips = [e for r in lab.transactions if r.sender == carol for e in r.events if e.name == "Tipped"]
+    if not tips:
+        return _verdict("no tip from carol yet; call jar.tip(note, value=…, sender=carol).")
+    if not any(e["note"] == "for the TA" for e in tips):
+        return _verdict('carol tipped, but not with the note "for the TA".')
+    if not any(e["amount"] == 10**18 // 2 and e["note"] == "for the TA" for e in tips):
+        return _verdict("the amount is off: 0.5 ether is 5 * 10**17 wei.")
+    _verdict(None)
+
+
+def check_deploy_gas(lab: Lab, answer: int | None) -> None:
+    """Exercise 01.2: the gas used by the first deployment."""
+    deployments = [r for r in lab.transactions if r.method == "(deploy)"]
+    if answer is None:
+        return _verdict("set deploy_gas to a number.")
+    if answer != deployments[0].gas_used:
+        return _verdict(f"{answer:,} is not it; look for the row with method '(deploy)'.")
+    _verdict(None)
+
+
+def check_what_if_withdrawal(lab: Lab, jar: Contract, answer: int | None, jar_should_hold: int) -> None:
+    """Exercise 01.3: the owner's balance after a withdrawal that an anchor undid."""
+    if lab.balance(jar) != jar_should_hold:
+        return _verdict("the jar's balance changed: did the withdrawal happen outside `with lab.anchor():`?")
+    if answer is None:
+        return _verdict("set owner_would_have to the owner's balance inside the anchor, after withdrawing.")
+    if answer != lab.balance(lab.accounts.deployer) + lab.balance(jar):
+        return _verdict(f"{answer:,} wei is not it; read lab.balance(lab.accounts.deployer) inside the anchor.")
+    _verdict(None)
