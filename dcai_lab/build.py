@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import functools
 import hashlib
 import json
 import re
@@ -25,10 +24,11 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from .errors import BuildError, DcaiLabError
+from . import _artifacts
+from ._artifacts import REBUILD_HINT, ArtifactNotFoundError, artifact_names, load_artifact  # noqa: F401 (re-exported)
+from .errors import BuildError
 
 SOLC_VERSION = "0.8.37"
 """The only compiler release we build with; bytecode differs between releases."""
@@ -65,7 +65,6 @@ CONTRACTS_DIR = REPO_ROOT / "contracts"
 ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
 NODE_MODULES = REPO_ROOT / "node_modules"
 
-REBUILD_HINT = "run `python -m dcai_lab.build`"
 
 # A tiny solc-js driver: standard JSON on stdin -> "<long version>\n<standard JSON output>" on stdout.
 # The path to node_modules/solc comes in as an argument so the result never depends on the cwd.
@@ -87,13 +86,6 @@ class CompilerNotFoundError(BuildError):
 
 class CompilationError(BuildError):
     """solc reported errors in the contracts."""
-
-
-class ArtifactNotFoundError(DcaiLabError, KeyError):
-    """No artifact with that name; a KeyError so ``name in``-style callers can catch it as usual."""
-
-    def __str__(self) -> str:  # KeyError would show the message in quotes
-        return str(self.args[0])
 
 
 def normalise_version(reported: str) -> str:
@@ -302,7 +294,7 @@ def build(
     for old in artifacts_dir.glob("*.json"):
         if old.stem not in artifacts:
             old.unlink()
-    _load.cache_clear()
+    _artifacts.load.cache_clear()
     return written
 
 
@@ -354,31 +346,6 @@ def stale_artifacts(contracts_dir: Path | None = None, artifacts_dir: Path | Non
                 f"(a new contract that was never built?); {REBUILD_HINT}."
             )
     return problems
-
-
-def artifact_names() -> list[str]:
-    """Names of the compiled contracts shipped in the package."""
-    folder = resources.files("dcai_lab").joinpath("artifacts")
-    if not folder.is_dir():
-        return []
-    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
-
-
-@functools.lru_cache(maxsize=None)
-def _load(name: str) -> dict:
-    available = artifact_names()
-    if name not in available:
-        raise ArtifactNotFoundError(
-            f"There is no artifact called {name!r}; available: {', '.join(available) or 'none'}. "
-            f"If you added a contract, {REBUILD_HINT}."
-        )
-    text = resources.files("dcai_lab").joinpath("artifacts", f"{name}.json").read_text(encoding="utf-8")
-    return json.loads(text)
-
-
-def load_artifact(name: str) -> dict:
-    """Read a committed artifact from the installed package; needs no compiler (a fresh copy each call)."""
-    return copy.deepcopy(_load(name))
 
 
 def main(argv: list[str] | None = None) -> int:

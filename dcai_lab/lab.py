@@ -18,7 +18,7 @@ from typing import Any
 from eth_utils import is_address, keccak, to_checksum_address
 
 from ._abi import Event, Function, decode_revert, signature
-from .build import artifact_names, load_artifact
+from ._artifacts import artifact_names, load_artifact
 from .contract import Contract
 from .engines import create_engine
 from .engines._base import Receipt
@@ -183,6 +183,16 @@ class Lab:
         if not receipt.success:
             self._raise_revert(receipt.output, name, DEPLOY, sender, receipt.gas_used)
         return self._register(Contract(self, name, receipt.contract_address, abi))
+
+    def deploy(self, model: Any, *, sender: str | None = None):
+        """Deploy a trained model twin (``dcai_lab.models``): chunked initialisation, then frozen.
+
+        Returns a handle whose ``predict(x)`` is a free call and ``local_model()`` a twin read
+        back from the chain.
+        """
+        from .models._deployed import deploy
+
+        return deploy(self, model, sender=sender)
 
     def at(self, name: str, address: str) -> Contract:
         """A handle on a contract already on chain, given its artifact name and address."""

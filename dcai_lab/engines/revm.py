@@ -200,7 +200,7 @@ class RevmEngine(Engine):
 
     def mine(self, blocks: int = 1, seconds: int = 1) -> None:
         self._number += blocks
-        self._timestamp += seconds + blocks - 1
+        self._timestamp += seconds
 
     def snapshot(self) -> int:
         self._last_snapshot += 1

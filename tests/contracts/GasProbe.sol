@@ -29,7 +29,7 @@ contract GasProbe {
     error Probe(uint256 code, address who, string why);
 
     event Three(address indexed from, uint256 indexed a, bytes32 indexed b, uint256 value, string note);
-    event Four(uint256 indexed a, uint256 indexed b, uint256 indexed c, uint256 d) anonymous;
+    event Four(uint256 indexed a, uint256 indexed b, uint256 indexed c, uint256 indexed d) anonymous;
     event Nothing();
 
     mapping(uint256 => uint256) public slots;
@@ -65,7 +65,7 @@ contract GasProbe {
     }
 
     /// @notice Transient storage must start at zero in every transaction.
-    function transient(uint256 v) external returns (uint256 before, uint256 after_) {
+    function useTransient(uint256 v) external returns (uint256 before, uint256 after_) {
         assembly {
             before := tload(7)
             tstore(7, v)

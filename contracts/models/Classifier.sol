@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+/// @title Classifier
+/// @notice What every on-chain model shares: an owner who trains it (the deployer, or later a
+/// trainer contract), an initialisation phase in which large parameter tables are loaded in
+/// several transactions, and the checks on labels. After `finishInitialisation` the parameters
+/// change only through training (`update`), and only the owner may train.
+abstract contract Classifier {
+    /// @notice Only the owner may do this.
+    error NotOwner(address caller, address owner);
+    /// @notice Initialisation is over: the parameters are frozen except for training.
+    error AlreadyInitialised();
+    /// @notice The model is still being initialised; finish that first.
+    error NotInitialised();
+    /// @notice The label is not one of the model's classes (0 … numClasses - 1).
+    error UnknownLabel(uint256 label, uint256 numClasses);
+    /// @notice Parameters loaded in chunks must start where the previous chunk ended.
+    error ChunkOutOfOrder(uint256 offset, uint256 expectedOffset);
+    /// @notice A chunk would write past the end of the parameter table.
+    error ChunkTooLong(uint256 end, uint256 size);
+
+    /// @notice Ownership moved from `previousOwner` to `newOwner`.
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+    /// @notice Every parameter is loaded; from now on only training changes them.
+    event Initialised();
+
+    /// @notice Who may load parameters and train the model.
+    address public owner;
+    /// @notice True once initialisation has finished.
+    bool public initialised;
+    /// @notice Length of a dense sample, or size of the vocabulary of a sparse one.
+    uint256 public immutable numFeatures;
+    /// @notice Labels are 0 … numClasses - 1.
+    uint256 public immutable numClasses;
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender, owner);
+        _;
+    }
+
+    modifier onlyDuringInitialisation() {
+        if (initialised) revert AlreadyInitialised();
+        _;
+    }
+
+    modifier onlyAfterInitialisation() {
+        if (!initialised) revert NotInitialised();
+        _;
+    }
+
+    constructor(uint256 numFeatures_, uint256 numClasses_) {
+        numFeatures = numFeatures_;
+        numClasses = numClasses_;
+        owner = msg.sender;
+        emit OwnershipTransferred(address(0), msg.sender);
+    }
+
+    /// @notice Hand the model to a new owner, typically a trainer contract.
+    /// @param newOwner The address that may train the model from now on.
+    function transferOwnership(address newOwner) external onlyOwner {
+        emit OwnershipTransferred(owner, newOwner);
+        owner = newOwner;
+    }
+
+    /// @notice Freeze the loaded parameters: afterwards only `update` changes them.
+    function finishInitialisation() external onlyOwner onlyDuringInitialisation {
+        initialised = true;
+        emit Initialised();
+    }
+
+    function _checkLabel(uint256 label) internal view {
+        if (label >= numClasses) revert UnknownLabel(label, numClasses);
+    }
+}

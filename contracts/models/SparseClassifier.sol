@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {Classifier} from "./Classifier.sol";
+
+/// @title SparseClassifier
+/// @notice A classifier whose sample is the list of features that are present, e.g. the words of a
+/// sentence as vocabulary indices. Indices must be strictly increasing, so a sample has one
+/// canonical form and no feature is counted twice.
+abstract contract SparseClassifier is Classifier {
+    /// @notice A sample needs at least one feature.
+    error EmptySample();
+    /// @notice A feature index is outside the vocabulary.
+    error FeatureOutOfRange(uint256 feature, uint256 numFeatures);
+    /// @notice Feature indices must be strictly increasing; the one at `position` is not.
+    error FeaturesNotIncreasing(uint256 position);
+
+    constructor(uint256 numFeatures_, uint256 numClasses_) Classifier(numFeatures_, numClasses_) {}
+
+    /// @notice Predict the class of a sample: free, as a call.
+    /// @param features Indices of the present features, strictly increasing.
+    /// @return The predicted class, 0 … numClasses - 1.
+    function predict(uint32[] calldata features) external view returns (uint256) {
+        _checkSample(features);
+        return _predict(features);
+    }
+
+    /// @notice Train on one labelled sample (owner only, after initialisation).
+    /// @param features Indices of the present features, strictly increasing.
+    /// @param label The sample's class.
+    function update(uint32[] calldata features, uint256 label) external onlyOwner onlyAfterInitialisation {
+        _checkSample(features);
+        _checkLabel(label);
+        _update(features, label);
+    }
+
+    function _predict(uint32[] calldata features) internal view virtual returns (uint256);
+
+    function _update(uint32[] calldata features, uint256 label) internal virtual;
+
+    function _checkSample(uint32[] calldata features) internal view {
+        uint256 n = features.length;
+        if (n == 0) revert EmptySample();
+        if (features[n - 1] >= numFeatures) revert FeatureOutOfRange(features[n - 1], numFeatures);
+        for (uint256 i = 1; i < n; i++) {
+            if (features[i] <= features[i - 1]) revert FeaturesNotIncreasing(i);
+        }
+    }
+}

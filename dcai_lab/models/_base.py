@@ -1,0 +1,115 @@
+"""What every on-chain model's Python twin shares.
+
+A twin speaks scikit-learn (hyper-parameters in ``__init__``, ``fit``/``partial_fit``/``predict``,
+learned attributes ending in ``_``) and reproduces its contract's integer arithmetic exactly:
+same predictions, same parameters after the same updates, same tie-breaks. Each model supplies
+five small hooks; everything else — input conversion, label checks, deployment in chunks,
+reading a model back from the chain — is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from ..errors import ConfigError
+from . import _samples
+
+if TYPE_CHECKING:
+    from ..contract import Contract
+
+
+@dataclass(frozen=True)
+class Chunked:
+    """A parameter table loaded by ``function(*leading, offset, items[offset:offset + n])`` calls.
+
+    ``gas_per_item`` is an upper bound on what one item costs; the deployer sizes each chunk from it
+    so that no transaction comes near the per-transaction gas cap.
+    """
+
+    function: str
+    items: list
+    gas_per_item: int
+    leading: tuple = ()
+
+
+class OnChainModel:
+    """Base class of the Python twins of the on-chain models."""
+
+    #: Name of the contract artifact this twin mirrors.
+    contract_name: ClassVar[str]
+    #: True when samples are sets of present features (indices), False for dense vectors.
+    sparse: ClassVar[bool]
+
+    n_features: int
+    n_classes_: int
+
+    # -- the hooks each model implements -------------------------------------------------------
+    def _predict_sample(self, sample: tuple[int, ...]) -> int:
+        """The class index the contract's ``predict`` returns for one compact sample."""
+        raise NotImplementedError
+
+    def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
+        """Apply the contract's ``update`` to one compact sample and class index."""
+        raise NotImplementedError
+
+    def _init_model(self, n_classes: int) -> None:
+        """Create empty learned parameters for ``n_classes`` classes."""
+        raise NotImplementedError
+
+    def _constructor_args(self) -> list:
+        """Arguments of the contract's constructor."""
+        raise NotImplementedError
+
+    def _initialisation(self) -> list[Chunked]:
+        """The parameter tables to load after the constructor, in order."""
+        raise NotImplementedError
+
+    @classmethod
+    def _from_contract(cls, contract: Contract) -> OnChainModel:
+        """A twin whose parameters are read from a deployed contract."""
+        raise NotImplementedError
+
+    # -- scikit-learn vocabulary ---------------------------------------------------------------
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> OnChainModel:
+        """Train on each sample in order, exactly as the contract's ``update`` would."""
+        if not hasattr(self, "n_classes_"):
+            n_classes = len(classes) if classes is not None else max(_samples.labels(y, None), default=1) + 1
+            self._init_model(max(n_classes, 2))
+        for sample, label in zip(self.to_samples(X), _samples.labels(y, self.n_classes_), strict=True):
+            self._update_sample(sample, label)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class of each sample, as the contract would predict it."""
+        self._check_fitted()
+        return np.array([self._predict_sample(s) for s in self.to_samples(X)], dtype=int)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Mean accuracy on ``X`` and ``y``."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    @property
+    def classes_(self) -> np.ndarray:
+        self._check_fitted()
+        return np.arange(self.n_classes_)
+
+    # -- samples -------------------------------------------------------------------------------
+    def to_sample(self, x: Any) -> tuple[int, ...]:
+        """One sample in the contract's compact form, checked as the contract checks it."""
+        if self.sparse:
+            return _samples.sparse_sample(x, self.n_features)
+        return _samples.dense_sample(x, self.n_features)
+
+    def to_samples(self, X: Any) -> list[tuple[int, ...]]:
+        return [self.to_sample(x) for x in _samples.rows(X)]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "n_classes_"):
+            raise ConfigError(f"this {type(self).__name__} has not been trained yet: call fit or partial_fit first.")
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_"))
+        return f"{type(self).__name__}({params})"

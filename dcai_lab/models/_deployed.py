@@ -1,0 +1,82 @@
+"""A model on chain: deploy a trained twin in chunks, predict for free, read it back.
+
+Until a trainer owns the model (the incentive mechanisms), the deployer owns it and may call
+``update`` directly; the handle keeps that seam small so a trainer can take its place.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ..engines._base import TX_GAS_CAP
+from ..errors import ConfigError
+from . import _samples
+from ._base import OnChainModel
+
+if TYPE_CHECKING:
+    from ..contract import Contract
+    from ..gas import TxRecord
+    from ..lab import Lab
+
+#: Gas kept free in every initialisation transaction for the call itself (intrinsic gas, calldata
+#: head, loop set-up), on top of the per-item bound.
+_CHUNK_OVERHEAD = 200_000
+
+
+def chunk_size(gas_per_item: int, cap: int = TX_GAS_CAP) -> int:
+    """How many items of a parameter table fit in one transaction under ``cap``."""
+    return max(1, (cap - _CHUNK_OVERHEAD) // gas_per_item)
+
+
+class DeployedModel:
+    """A classifier contract with the twin class that mirrors it."""
+
+    def __init__(self, lab: Lab, contract: Contract, model_class: type[OnChainModel]) -> None:
+        self.lab = lab
+        self.contract = contract
+        self.model_class = model_class
+        self.n_features: int = contract.numFeatures()
+        self.n_classes: int = contract.numClasses()
+        convert = _samples.sparse_sample if model_class.sparse else _samples.dense_sample
+        self._to_sample = partial(convert, n_features=self.n_features)
+
+    @classmethod
+    def deploy(cls, lab: Lab, model: OnChainModel, *, sender: str | None = None) -> DeployedModel:
+        """Deploy ``model``'s contract, load its parameters in chunks, then freeze them."""
+        model._check_fitted()
+        contract = lab.deploy_contract(model.contract_name, *model._constructor_args(), sender=sender)
+        for table in model._initialisation():
+            step = chunk_size(table.gas_per_item)
+            function = getattr(contract, table.function)
+            for offset in range(0, len(table.items), step):
+                function(*table.leading, offset, table.items[offset:offset + step], sender=sender)
+        contract.finishInitialisation(sender=sender)
+        return cls(lab, contract, type(model))
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    def predict(self, x: Any) -> int:
+        """The contract's prediction for one sample (a free call)."""
+        return int(self.contract.predict(list(self._to_sample(x))))
+
+    def update(self, x: Any, y: int, *, sender: str | None = None) -> TxRecord:
+        """Train the on-chain model on one sample (the owner only)."""
+        (label,) = _samples.labels([y], self.n_classes)
+        self.contract.update(list(self._to_sample(x)), label, sender=sender)
+        return self.lab.last_tx
+
+    def local_model(self) -> OnChainModel:
+        """A twin rebuilt from the contract's current parameters: free, identical predictions."""
+        return self.model_class._from_contract(self.contract)
+
+    def __repr__(self) -> str:
+        return f"<deployed {self.model_class.__name__} at {self.address}>"
+
+
+def deploy(lab: Lab, model: Any, *, sender: str | None = None) -> DeployedModel:
+    if not isinstance(model, OnChainModel):
+        raise ConfigError(f"lab.deploy takes one of dcai_lab.models' twins, not {type(model).__name__}.")
+    return DeployedModel.deploy(lab, model, sender=sender)

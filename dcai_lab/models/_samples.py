@@ -1,0 +1,98 @@
+"""Turning what a user has (NumPy rows, SciPy sparse rows, lists) into what a contract takes.
+
+Sparse models take the strictly increasing indices of the present features; dense models take
+``numFeatures`` fixed-point integers, each the real value times ``SCALE``. Every check the contract
+makes is made here first, so a mistake is explained in Python instead of paid for in gas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import ConfigError
+
+#: Fixed-point scale of dense feature values (``DenseClassifier.SCALE``): 1.0 is stored as 1e9.
+SCALE = 10**9
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _is_compact(x: Any) -> bool:
+    return isinstance(x, (list, tuple))
+
+
+def sparse_sample(x: Any, n_features: int) -> tuple[int, ...]:
+    """Indices of the present features of one sample, strictly increasing.
+
+    Accepts a 1-D array of length ``n_features`` (non-zero means present), a one-row SciPy sparse
+    matrix, or the compact form itself: a list or tuple of feature indices (any order).
+    """
+    if sp.issparse(x):
+        row = sp.csr_matrix(x)
+        if row.shape != (1, n_features):
+            raise ConfigError(f"a sparse sample must be one row of {n_features} columns, not {row.shape}.")
+        row.eliminate_zeros()
+        indices = sorted(int(i) for i in row.indices)
+    elif _is_compact(x):
+        if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in x):
+            raise ConfigError("a list sample must hold feature indices (whole numbers).")
+        indices = sorted(int(i) for i in x)
+        for a, b in zip(indices, indices[1:]):
+            if a == b:
+                raise ConfigError(f"feature {a} appears twice; a sparse sample lists each present feature once.")
+    else:
+        row = np.asarray(x)
+        if row.ndim != 1 or row.shape[0] != n_features:
+            raise ConfigError(f"a sample must be a vector of {n_features} values, not shape {row.shape}; "
+                              "or give the list of present feature indices.")
+        indices = [int(i) for i in np.flatnonzero(row)]
+    if not indices:
+        raise ConfigError("the sample is empty: a sparse sample needs at least one present feature.")
+    if indices[0] < 0 or indices[-1] >= n_features:
+        bad = indices[0] if indices[0] < 0 else indices[-1]
+        raise ConfigError(f"feature index {bad} is out of range: this model has features 0 … {n_features - 1}.")
+    return tuple(indices)
+
+
+def dense_sample(x: Any, n_features: int) -> tuple[int, ...]:
+    """One dense sample as fixed-point integers (value × SCALE, rounded to nearest)."""
+    row = x.toarray().ravel() if sp.issparse(x) else np.asarray(x, dtype=float)
+    if row.ndim != 1 or row.shape[0] != n_features:
+        raise ConfigError(f"a sample must be a vector of {n_features} values, not shape {row.shape}.")
+    if not np.all(np.isfinite(row)):
+        raise ConfigError("the sample contains NaN or infinity.")
+    scaled = [round(float(v) * SCALE) for v in row]
+    if min(scaled) < _INT64[0] or max(scaled) > _INT64[1]:
+        raise ConfigError(f"dense feature values must lie within ±{_INT64[1] / SCALE:.3g}; scale your data first.")
+    return tuple(scaled)
+
+
+def rows(X: Any) -> Iterable[Any]:
+    """The samples of a 2-D input: a NumPy array, a SciPy sparse matrix or a list of samples."""
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        return (X[i] for i in range(X.shape[0]))
+    if isinstance(X, np.ndarray):
+        if X.ndim != 2:
+            raise ConfigError(f"X must be 2-D (samples × features), not shape {X.shape}.")
+        return iter(X)
+    if isinstance(X, Sequence):
+        return iter(X)
+    raise ConfigError(f"cannot read samples from a {type(X).__name__}; pass a 2-D array or sparse matrix.")
+
+
+def labels(y: Any, n_classes: int | None) -> list[int]:
+    """Labels as plain ints, each a class index 0 … n_classes - 1 (any n ≥ 0 when None)."""
+    values = np.asarray(y).ravel()
+    if values.size and not np.issubdtype(values.dtype, np.integer):
+        if not np.all(np.mod(values, 1) == 0):
+            raise ConfigError("labels must be whole numbers 0 … n_classes - 1.")
+    out = [int(v) for v in values]
+    for v in out:
+        if v < 0 or (n_classes is not None and v >= n_classes):
+            known = "0 or more" if n_classes is None else f"0 … {n_classes - 1}"
+            raise ConfigError(f"label {v} is not one of this model's classes ({known}).")
+    return out
