@@ -200,7 +200,7 @@ class RevmEngine(Engine):
 
     def mine(self, blocks: int = 1, seconds: int = 1) -> None:
         self._number += blocks
-        self._timestamp += seconds
+        self._timestamp += seconds + blocks - 1
 
     def snapshot(self) -> int:
         self._last_snapshot += 1
@@ -288,6 +288,4 @@ class RevmEngine(Engine):
         evm, storage = self._evm, self._storage
         for address, slot, value in slots:
             storage.setdefault(address, {})[slot] = value
-            checkpoint = evm.snapshot()
             evm.insert_account_storage(address, slot, value)
-            evm.revert(checkpoint)
