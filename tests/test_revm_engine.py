@@ -11,7 +11,9 @@ import dataclasses
 import random
 from pathlib import Path
 
+import eth_tester.exceptions
 import pytest
+import rlp
 from eth_abi import decode, encode
 from eth_keys import keys
 from eth_utils import ValidationError, function_signature_to_4byte_selector, keccak, to_checksum_address
@@ -25,6 +27,7 @@ ETHER = 10**18
 ERROR_STRING = function_signature_to_4byte_selector("Error(string)")
 FRESH = [to_checksum_address(keccak(text=f"fresh {i}")[:20]) for i in range(4)]
 SHA256_PRECOMPILE = "0x0000000000000000000000000000000000000002"
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +117,9 @@ def test_genesis_matches_pyevm():
     twin.check()
 
 
+@pytest.mark.filterwarnings("ignore:SELFDESTRUCT opcode:DeprecationWarning")
 def test_gas_probe_script_matches_pyevm(probe_artifacts):
-    art = probe_artifacts["GasProbe"]
+    art, child_art = probe_artifacts["GasProbe"], probe_artifacts["Child"]
     twin = Twin()
     a = twin.accounts
 
@@ -180,6 +184,10 @@ def test_gas_probe_script_matches_pyevm(probe_artifacts):
     probe_tx(a[6], "pay", a[8], value=5)
     probe_tx(a[6], "pay", SHA256_PRECOMPILE, value=5)
     twin.transact(a[6], probe, b"", value=3)  # receive()
+    twin.watch(ZERO_ADDRESS)
+    twin.transact(a[6], ZERO_ADDRESS, b"", value=11)  # the coinbase, which revm keeps loaded
+    twin.transact(a[6], to_checksum_address(child), calldata(child_art, "destroy", a[6]))  # Cancun: only pays out
+    assert twin.call(a[6], a[7], b"\x12\x34") == (True, b"")
 
     # Precompiles: sha256 and ecrecover of a real signature.
     key = keys.PrivateKey(b"\x07" * 32)
@@ -215,8 +223,13 @@ def test_gas_probe_script_matches_pyevm(probe_artifacts):
     probe_tx(a[1], "set", 1, 77)
     probe_tx(a[2], "readMany", 1, 3)
 
+    # A payable constructor, at an address that already holds ether.
+    future = to_checksum_address(keccak(rlp.encode([bytes.fromhex(a[4][2:]), twin.ref.nonce(a[4])]))[12:])
+    twin.transact(a[5], future, b"", value=ETHER)
+    assert twin.transact(a[4], None, creation(child_art, 3), value=50).contract_address == future
+
     # A failed deployment is mined, bumps the nonce and charges gas, but creates nothing.
-    failed_deploy = twin.transact(a[4], None, creation(probe_artifacts["Child"], 13))
+    failed_deploy = twin.transact(a[4], None, creation(child_art, 13))
     assert not failed_deploy.success and failed_deploy.contract_address is None
     assert failed_deploy.output[:4] == ERROR_STRING
     assert len(twin.receipts) >= 40
@@ -260,7 +273,7 @@ def test_tipjar_and_wordcounter_flows_match_pyevm():
 def test_random_wordcounter_runs_match_pyevm():
     """200 random `count` calls from random senders, some with an unknown word (a mined revert),
     with random mining and snapshot/revert in between; receipts compared every step, the whole
-    watched state every tenth step and after every revert."""
+    watched state every tenth step and after every mine and revert."""
     art = load_artifact("WordCounter")
     rng = random.Random(20250101)
     vocabulary = 30
@@ -300,6 +313,10 @@ def test_rejected_transactions_raise_and_leave_no_trace():
                 engine.transact(a[1], a[2], b"", **kwargs)
             with pytest.raises(ValidationError):
                 engine.call(a[1], a[2], b"", value=10**30)
+    with pytest.raises(eth_tester.exceptions.ValidationError):  # nobody holds the key
+        twin.ref.transact(FRESH[0], a[2], b"")
+    with pytest.raises(ValidationError):
+        twin.fast.transact(FRESH[0], a[2], b"")
     twin.check()
     assert (twin.fast.block_number, twin.fast.nonce(a[1])) == (0, 0)
 
@@ -312,7 +329,9 @@ def test_reads_between_transactions_warm_nothing(probe_artifacts):
     engine.transact(a[0], probe, calldata(art, "set", 4, 1))
     for data in (calldata(art, "look", a[1], probe), calldata(art, "readMany", 4, 3)):
         first = engine.transact(a[2], probe, data).gas_used
-        engine.balance(a[1]), engine.code(probe), engine.storage_at(probe, mapping_slot(4, 0))
+        engine.balance(a[1])
+        engine.code(probe)
+        engine.storage_at(probe, mapping_slot(4, 0))
         engine.call(a[2], probe, data)
         engine.call(a[3], probe, calldata(art, "readMany", 4, 3))
         assert engine.transact(a[2], probe, data).gas_used == first

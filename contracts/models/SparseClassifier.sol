@@ -38,12 +38,27 @@ abstract contract SparseClassifier is Classifier {
 
     function _update(uint32[] calldata features, uint256 label) internal virtual;
 
+    /// @dev Checks that the sample is non-empty, strictly increasing and inside the vocabulary.
+    /// It compares the raw 32-byte words of the calldata array, which is stricter than comparing
+    /// uint32 values: afterwards every element is a clean index below `numFeatures`, so
+    /// `_featureAt` may read it without Solidity's per-element checks.
     function _checkSample(uint32[] calldata features) internal view {
         uint256 n = features.length;
         if (n == 0) revert EmptySample();
-        if (features[n - 1] >= numFeatures) revert FeatureOutOfRange(features[n - 1], numFeatures);
+        uint256 previous = _featureAt(features, 0);
         for (uint256 i = 1; i < n; i++) {
-            if (features[i] <= features[i - 1]) revert FeaturesNotIncreasing(i);
+            uint256 f = _featureAt(features, i);
+            if (f <= previous) revert FeaturesNotIncreasing(i);
+            previous = f;
+        }
+        if (previous >= numFeatures) revert FeatureOutOfRange(previous, numFeatures);
+    }
+
+    /// @dev `features[i]` without Solidity's bounds and cleanliness checks, which cost about 60
+    /// gas per read. Only for `i < features.length` of a sample that passed `_checkSample`.
+    function _featureAt(uint32[] calldata features, uint256 i) internal pure returns (uint256 f) {
+        assembly ("memory-safe") {
+            f := calldataload(add(features.offset, shl(5, i)))
         }
     }
 }

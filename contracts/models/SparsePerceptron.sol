@@ -6,67 +6,153 @@ import {SparseClassifier} from "./SparseClassifier.sol";
 /// @title SparsePerceptron
 /// @notice A binary perceptron over present features (e.g. the words of a sentence). It predicts
 /// class 1 when `intercept + Σ weight[f]` over the present features f is above zero, class 0
-/// otherwise. Training on a sample it gets wrong moves every present weight, and the intercept,
-/// by `learningRate` towards the right class.
-/// Weights, intercept and learning rate are fixed-point numbers: the real value times WEIGHT_SCALE.
+/// otherwise (a score of exactly zero is class 0, as in scikit-learn). Training on a sample it
+/// gets wrong moves every present weight AND the intercept by `learningRate` towards the right
+/// class; a right prediction changes nothing. (The original 0xDeCA10B perceptron never moved
+/// the intercept; moving it is the textbook rule and what scikit-learn's Perceptron does.)
+///
+/// Numbers: weights, intercept and learning rate are fixed-point, the real value times
+/// WEIGHT_SCALE = 1e6. A weight is an int32, so it lies within ±2147.483647; the intercept is an
+/// int64 (±9.2e12); the learning rate lies in (0, 2147.483647]. Training that would push a
+/// weight or the intercept out of its range reverts with `WeightOutOfRange` /
+/// `InterceptOutOfRange` instead of wrapping around. With the default learning rate of 1.0 a
+/// weight leaves its range only after more than 2,147 net mistakes on samples containing it.
+///
+/// Storage, chosen for gas: eight int32 weights share one 256-bit storage word (weight f is lane
+/// f % 8 of word f / 8). Loading a 1,000-feature model writes 125 words instead of 1,000 slots,
+/// and a sample reads (2,100 gas, cold) and rewrites (2,900 gas) each word it touches once, however
+/// many of its features share that word.
 contract SparsePerceptron is SparseClassifier {
-    /// @notice Fixed-point scale of weights, intercept and learning rate: 1.0 is stored as 1e9.
-    int256 public constant WEIGHT_SCALE = 1e9;
+    /// @notice Fixed-point scale of weights, intercept and learning rate: 1.0 is stored as 1e6.
+    int256 public constant WEIGHT_SCALE = 1e6;
+    /// @notice How many int32 weights one storage word holds.
+    uint256 public constant WEIGHTS_PER_WORD = 8;
 
-    /// @notice How far one mistake moves each weight (times WEIGHT_SCALE).
-    int256 public immutable learningRate;
+    /// @notice Training would move weight `feature` to `weightScaled`, outside the int32 range.
+    error WeightOutOfRange(uint256 feature, int256 weightScaled);
+    /// @notice Training would move the intercept to `interceptScaled`, outside the int64 range.
+    error InterceptOutOfRange(int256 interceptScaled);
+    /// @notice The learning rate must be positive and fit an int32 (times WEIGHT_SCALE).
+    error InvalidLearningRate(int256 learningRate);
+
     /// @notice The bias term (times WEIGHT_SCALE).
-    int256 public intercept;
-    mapping(uint256 => int256) private _weights;
+    /// @dev Declared first so that it shares storage slot 0 with Classifier's `owner` and
+    /// `initialised`, which `update` reads anyway: reading the intercept there costs 100 gas
+    /// instead of a cold 2,100.
+    int64 public intercept;
+    /// @notice How far one mistake moves each weight and the intercept (times WEIGHT_SCALE).
+    int256 public immutable learningRate;
+    /// @dev Words loaded so far during initialisation; the next chunk must start here.
+    uint256 private _wordsLoaded;
+    /// @dev Word w packs weights 8w … 8w+7; weight f sits in bits 32·(f % 8) … 32·(f % 8) + 31.
+    /// A fixed-size array (room for every uint32 feature index) rather than a mapping: word w is
+    /// simply the slot after w others, with no hashing on each access (about 4,000 gas saved per
+    /// update of 50 features). Untouched slots cost nothing.
+    uint256[1 << 29] private _weightWords;
 
     /// @param numFeatures_ Size of the vocabulary.
-    /// @param learningRate_ Step size times WEIGHT_SCALE.
+    /// @param learningRate_ Step size times WEIGHT_SCALE, 1 … 2^31 - 1.
     /// @param intercept_ Initial bias times WEIGHT_SCALE.
-    constructor(uint256 numFeatures_, int256 learningRate_, int256 intercept_)
-        SparseClassifier(numFeatures_, 2)
-    {
+    constructor(uint256 numFeatures_, int256 learningRate_, int64 intercept_) SparseClassifier(numFeatures_, 2) {
+        if (learningRate_ <= 0 || learningRate_ > type(int32).max) revert InvalidLearningRate(learningRate_);
         learningRate = learningRate_;
         intercept = intercept_;
     }
 
-    /// @notice Load weights `offset` … `offset + values.length - 1` (during initialisation only).
-    /// @param offset Index of the first weight in this chunk.
-    /// @param values Weights times WEIGHT_SCALE.
-    function setWeights(uint256 offset, int256[] calldata values) external onlyOwner onlyDuringInitialisation {
-        if (offset + values.length > numFeatures) revert ChunkTooLong(offset + values.length, numFeatures);
-        for (uint256 i = 0; i < values.length; i++) {
-            _weights[offset + i] = values[i];
+    /// @notice Load the weights of words `wordOffset` … (during initialisation only, in order).
+    /// @dev All-zero words are not written: fresh storage already reads zero, and skipping the
+    /// write saves 2,200 gas per word. That is only sound because a chunk cannot be sent twice,
+    /// hence the order check.
+    /// @param wordOffset Index of the first word in this chunk; the previous chunk ended here.
+    /// @param words Groups of 8 weights times WEIGHT_SCALE: weights 8·w … 8·w + 7 for word w.
+    /// Lanes past the last feature are never read.
+    function setWeights(uint256 wordOffset, int32[8][] calldata words) external onlyOwner onlyDuringInitialisation {
+        if (wordOffset != _wordsLoaded) revert ChunkOutOfOrder(wordOffset, _wordsLoaded);
+        uint256 end = wordOffset + words.length;
+        uint256 numWords = (numFeatures + WEIGHTS_PER_WORD - 1) / WEIGHTS_PER_WORD;
+        if (end > numWords) revert ChunkTooLong(end, numWords);
+        for (uint256 i = 0; i < words.length; i++) {
+            uint256 word = 0;
+            for (uint256 lane = 0; lane < WEIGHTS_PER_WORD; lane++) {
+                word = _withWeight(word, lane, words[i][lane]);
+            }
+            if (word != 0) _weightWords[wordOffset + i] = word;
         }
+        _wordsLoaded = end;
     }
 
     /// @notice Read `count` weights starting at `offset`, for free local inference.
     /// @param offset Index of the first weight.
     /// @param count How many weights.
     /// @return values The weights times WEIGHT_SCALE.
-    function weights(uint256 offset, uint256 count) external view returns (int256[] memory values) {
-        values = new int256[](count);
+    function weights(uint256 offset, uint256 count) external view returns (int32[] memory values) {
+        if (offset + count > numFeatures) revert ChunkTooLong(offset + count, numFeatures);
+        values = new int32[](count);
         for (uint256 i = 0; i < count; i++) {
-            values[i] = _weights[offset + i];
-        }
-    }
-
-    function _score(uint32[] calldata features) internal view returns (int256 score) {
-        score = intercept;
-        for (uint256 i = 0; i < features.length; i++) {
-            score += _weights[features[i]];
+            uint256 f = offset + i;
+            values[i] = int32(_weight(_weightWords[f / WEIGHTS_PER_WORD], f % WEIGHTS_PER_WORD));
         }
     }
 
     function _predict(uint32[] calldata features) internal view override returns (uint256) {
-        return _score(features) > 0 ? 1 : 0;
+        int256 scoreScaled = intercept;
+        // Features are strictly increasing, so those sharing a word are neighbours: load a word
+        // only when the feature lies in a different word than the one before.
+        uint256 wordIndex = type(uint256).max;
+        uint256 word;
+        // Unchecked: fewer than 2^32 int32 weights and an int64 sum to far less than 2^255.
+        unchecked {
+            for (uint256 i = 0; i < features.length; i++) {
+                uint256 f = _featureAt(features, i);
+                if (f / WEIGHTS_PER_WORD != wordIndex) {
+                    wordIndex = f / WEIGHTS_PER_WORD;
+                    word = _weightWords[wordIndex];
+                }
+                scoreScaled += _weight(word, f % WEIGHTS_PER_WORD);
+            }
+        }
+        return scoreScaled > 0 ? 1 : 0;
     }
 
     function _update(uint32[] calldata features, uint256 label) internal override {
         if (_predict(features) == label) return;
         int256 step = label == 1 ? learningRate : -learningRate;
-        for (uint256 i = 0; i < features.length; i++) {
-            _weights[features[i]] += step;
+        // As in `_predict`, but each word is changed in memory and stored once, when the next
+        // feature lies in another word or the sample ends.
+        uint256 wordIndex = _featureAt(features, 0) / WEIGHTS_PER_WORD;
+        uint256 word = _weightWords[wordIndex];
+        // Unchecked: a weight plus a step stays far inside int256; the int32 range is checked.
+        unchecked {
+            for (uint256 i = 0; i < features.length; i++) {
+                uint256 f = _featureAt(features, i);
+                if (f / WEIGHTS_PER_WORD != wordIndex) {
+                    _weightWords[wordIndex] = word;
+                    wordIndex = f / WEIGHTS_PER_WORD;
+                    word = _weightWords[wordIndex];
+                }
+                int256 weightScaled = _weight(word, f % WEIGHTS_PER_WORD) + step;
+                if (weightScaled != int32(weightScaled)) revert WeightOutOfRange(f, weightScaled);
+                word = _withWeight(word, f % WEIGHTS_PER_WORD, int32(weightScaled));
+            }
         }
-        intercept += step;
+        _weightWords[wordIndex] = word;
+        int256 interceptScaled = intercept + step;
+        if (interceptScaled != int64(interceptScaled)) revert InterceptOutOfRange(interceptScaled);
+        intercept = int64(interceptScaled);
+    }
+
+    /// @dev The weight in `lane` of `word`, as a signed number.
+    function _weight(uint256 word, uint256 lane) private pure returns (int256) {
+        unchecked {
+            return int32(uint32(word >> (32 * lane)));
+        }
+    }
+
+    /// @dev `word` with the weight in `lane` replaced by `weightScaled`.
+    function _withWeight(uint256 word, uint256 lane, int32 weightScaled) private pure returns (uint256) {
+        unchecked {
+            uint256 shift = 32 * lane;
+            return (word & ~(uint256(type(uint32).max) << shift)) | (uint256(uint32(weightScaled)) << shift);
+        }
     }
 }

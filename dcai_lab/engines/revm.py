@@ -70,12 +70,14 @@ def _mix_hash(number: int) -> bytes:
     return keccak(number.to_bytes(32, "big")) if number else _ZERO_HASH
 
 
-def _derive_accounts() -> list[str]:
+@functools.cache
+def _derive_accounts() -> tuple[str, ...]:
+    """The funded addresses (the same as eth-tester's); derived once, it takes a quarter second."""
     Account.enable_unaudited_hdwallet_features()
-    return [
+    return tuple(
         Account.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}").address
         for i in range(N_ACCOUNTS)
-    ]
+    )
 
 
 def _parse_accounts(dump: str) -> Iterator[tuple[str, str, str, str, str, str, str]]:
@@ -95,7 +97,7 @@ def _parse_accounts(dump: str) -> Iterator[tuple[str, str, str, str, str, str, s
 
 def _changed_slots(storage: str) -> Iterator[tuple[int, int]]:
     """(slot, new value) of each slot in an account's dumped storage that the transaction changed."""
-    pieces = storage.split(_SLOT_HEAD)
+    pieces = storage.split(_SLOT_HEAD)  # "k", "v, present_value: w }, k", ..., "v, present_value: w }"
     key = pieces[0]
     for piece in pieces[1:]:
         original, _, rest = piece.partition(", present_value: ")
@@ -127,9 +129,10 @@ class RevmEngine(Engine):
         self._snapshots: list[tuple[int, int, int, int]] = []  # (id, undo length, clock)
         self._last_snapshot = 0
         self._number, self._timestamp = 0, GENESIS_TIMESTAMP
-        self._accounts = _derive_accounts()
-        for address in self._accounts:
-            self._put_account(address.lower(), _EMPTY._replace(balance=INITIAL_BALANCE))
+        self._accounts = list(_derive_accounts())
+        self._senders = {address.lower() for address in self._accounts}
+        for address in self._senders:
+            self._put_account(address, _EMPTY._replace(balance=INITIAL_BALANCE))
 
     @property
     def accounts(self) -> list[str]:
@@ -143,12 +146,14 @@ class RevmEngine(Engine):
         self, sender: str, to: str | None, data: bytes, value: int = 0, gas: int | None = None
     ) -> Receipt:
         evm, sender = self._evm, sender.lower()
+        if sender not in self._senders:  # as on `pyevm` and a node: no key, no transaction
+            raise ValidationError(f"{sender} is not one of this engine's accounts")
         number, timestamp = self._number + 1, self._timestamp + 1
         # `pyevm` gives a block its mix hash only when sealing it: its transactions see zero.
         self._set_block(number, timestamp, _ZERO_HASH)
         checkpoint = evm.snapshot()
         try:
-            output, address = self._execute(sender, to, data, value, gas or TX_GAS_CAP)
+            success, output, address = self._execute(sender, to, data, value, gas or TX_GAS_CAP)
             result, dump = evm.result, evm.journal_str
         finally:
             evm.revert(checkpoint)
@@ -158,7 +163,7 @@ class RevmEngine(Engine):
         self._number, self._timestamp = number, timestamp
         return Receipt(
             tx_hash="0x" + keccak(bytes.fromhex(sender[2:]) + nonce.to_bytes(32, "big")).hex(),
-            success=result.is_success,
+            success=success,
             gas_used=result.gas_used,
             block_number=number,
             timestamp=timestamp,
@@ -173,8 +178,8 @@ class RevmEngine(Engine):
         self._set_block(number, self._timestamp, _mix_hash(number))
         checkpoint = self._evm.snapshot()
         try:
-            output, _ = self._execute(sender, to, data, value, TX_GAS_CAP)
-            return self._evm.result.is_success, output
+            success, output, _ = self._execute(sender, to, data, value, TX_GAS_CAP)
+            return success, output
         finally:
             self._evm.revert(checkpoint)
 
@@ -238,26 +243,27 @@ class RevmEngine(Engine):
 
     def _execute(
         self, sender: str, to: str | None, data: bytes, value: int, gas: int
-    ) -> tuple[bytes, str | None]:
-        """Run one message: (output, created address). A failure's output is its revert data
-        (empty for a halt); a transaction revm refuses to start is a ``ValidationError``, as on
-        ``pyevm``."""
+    ) -> tuple[bool, bytes, str | None]:
+        """Run one message: (success, output, created address). A failure's output is its revert
+        data (empty for a halt); a transaction revm refuses to start is a ``ValidationError``, as
+        on ``pyevm``."""
         try:
             if to is None:
-                return b"", self._evm.deploy(sender, data, value, gas)
-            return self._evm.message_call(sender, to, data, value, gas), None
+                return True, b"", self._evm.deploy(sender, data, value, gas)
+            return True, self._evm.message_call(sender, to, data, value, gas), None
         except RuntimeError as error:
             if self._evm.result is None:
                 raise ValidationError(str(error)) from None
             match = _REVERT_OUTPUT.match(str(error))
-            return (bytes.fromhex(match[1]) if match else b""), None
+            return False, (bytes.fromhex(match[1]) if match else b""), None
 
     def _write_back(self, dump: str, bump_nonce: str | None) -> None:
         """Put what a transaction changed (read from the journal dump) back into revm, cold."""
         slots = []
         for address, balance, nonce, code_hash, code, storage, status in _parse_accounts(dump):
             old = self._state.get(address, _EMPTY)
-            if "SelfDestructed" in status:  # EIP-6780: created and destroyed in this transaction
+            destroyed = "SelfDestructed" in status  # EIP-6780: created and destroyed in this tx
+            if destroyed:
                 new = _EMPTY
             else:
                 if code_hash == old.code_hash:
@@ -270,7 +276,7 @@ class RevmEngine(Engine):
                 if self._snapshots:
                     self._undo.append((address, None, old))
                 self._put_account(address, new)
-            if storage and new is not _EMPTY:
+            if storage and not destroyed:
                 slots.extend((address, slot, value) for slot, value in _changed_slots(storage))
         if self._snapshots:
             self._undo.extend((a, slot, self._storage.get(a, {}).get(slot, 0)) for a, slot, _ in slots)
@@ -288,4 +294,6 @@ class RevmEngine(Engine):
         evm, storage = self._evm, self._storage
         for address, slot, value in slots:
             storage.setdefault(address, {})[slot] = value
+            checkpoint = evm.snapshot()
             evm.insert_account_storage(address, slot, value)
+            evm.revert(checkpoint)

@@ -7,6 +7,10 @@ one with ``lab.deploy(model)``.
 from ._base import OnChainModel
 from ._deployed import DeployedModel
 from ._samples import SCALE
+from .naive_bayes import NaiveBayes
+from .dense_perceptron import DensePerceptron
+from .nearest_centroid import NearestCentroid
+from .sparse_nearest_centroid import SparseNearestCentroid
 from .sparse_perceptron import SparsePerceptron
 
-__all__ = ["DeployedModel", "OnChainModel", "SCALE", "SparsePerceptron"]
+__all__ = ["DensePerceptron", "DeployedModel", "NaiveBayes", "NearestCentroid", "OnChainModel", "SCALE", "SparseNearestCentroid", "SparsePerceptron"]

@@ -1,56 +1,76 @@
-"""Twin of contracts/models/SparsePerceptron.sol: a binary perceptron over present features."""
+"""Twin of contracts/models/SparsePerceptron.sol: a binary perceptron over present features.
+
+The module also holds what both perceptrons share (hyper-parameters, ``fit``, fixed-point ranges,
+conversion from scikit-learn, reading back from the chain); ``dense_perceptron`` builds on it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
 from ..errors import ConfigError
 from ._base import Chunked, OnChainModel
 
-#: Fixed-point scale of weights, intercept and learning rate (``SparsePerceptron.WEIGHT_SCALE``).
-WEIGHT_SCALE = 10**9
+#: Fixed-point scale of both perceptrons' weights, intercept and learning rate
+#: (``WEIGHT_SCALE`` in SparsePerceptron.sol and DensePerceptron.sol): 1.0 is stored as 1e6.
+WEIGHT_SCALE = 10**6
 
 
-class SparsePerceptron(OnChainModel):
-    """Predicts 1 when ``intercept + Σ weight[f]`` over the present features is above zero.
+def _int_range(bits: int) -> tuple[int, int]:
+    """Lowest and highest value of a signed integer of ``bits`` bits."""
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
-    Training on a wrongly predicted sample moves each present weight and the intercept by
-    ``learning_rate`` towards the right class; a right prediction changes nothing. ``fit`` runs
-    ``max_iter`` passes over the data in order (no shuffling, so it is reproducible).
 
-    Learned: ``weights_`` and ``intercept_`` as fixed-point ints (real value × ``WEIGHT_SCALE``).
-    """
+#: The intercept of both perceptrons is an int64.
+_INTERCEPT_RANGE = _int_range(64)
 
-    contract_name = "SparsePerceptron"
-    sparse = True
+
+def _pack(values: list[int], per_word: int) -> list[list[int]]:
+    """``values`` in groups of ``per_word`` (the contract's storage words), the last one zero-padded."""
+    padded = values + [0] * (-len(values) % per_word)
+    return [padded[i:i + per_word] for i in range(0, len(padded), per_word)]
+
+
+class _Perceptron(OnChainModel):
+    """What the sparse and dense perceptron twins share; each adds its score and its update."""
+
+    #: Bits of one stored weight (int32 or int64); the intercept is always an int64.
+    weight_bits: ClassVar[int]
+    #: Weights per 256-bit storage word, as ``setWeights`` takes them.
+    weights_per_word: ClassVar[int]
+    #: Upper bound on the gas of loading one word (fresh slot, calldata, packing).
+    gas_per_word: ClassVar[int]
 
     def __init__(self, n_features: int, learning_rate: float = 1.0, max_iter: int = 5) -> None:
         self.n_features = n_features
         self.learning_rate = learning_rate
         self.max_iter = max_iter
 
-    @property
-    def _step(self) -> int:
-        return round(self.learning_rate * WEIGHT_SCALE)
+    def _scaled_learning_rate(self) -> int:
+        """The learning rate times ``WEIGHT_SCALE``, checked as the constructor checks it."""
+        step = round(self.learning_rate * WEIGHT_SCALE)
+        highest = _int_range(self.weight_bits)[1]
+        if not 1 <= step <= highest:
+            raise ConfigError(f"learning_rate must be positive and at most {highest / WEIGHT_SCALE}, "
+                              f"not {self.learning_rate!r}.")
+        return step
 
     def _init_model(self, n_classes: int) -> None:
         if n_classes != 2:
             raise ConfigError(f"a perceptron has exactly two classes (0 and 1), not {n_classes}.")
+        self._scaled_learning_rate()  # a bad learning rate fails now, not at deployment
         self.n_classes_ = 2
         self.weights_ = [0] * self.n_features
         self.intercept_ = 0
 
-    def fit(self, X: Any, y: Any) -> SparsePerceptron:
-        """Start from zero weights and make ``max_iter`` passes over ``X``."""
+    def fit(self, X: Any, y: Any) -> Self:
+        """Start from zero and make ``max_iter`` passes over ``X`` in order (no shuffling)."""
         self._init_model(2)
         for _ in range(self.max_iter):
             self.partial_fit(X, y)
         return self
-
-    def _score(self, sample: tuple[int, ...]) -> int:
-        return self.intercept_ + sum(self.weights_[f] for f in sample)
 
     def _predict_sample(self, sample: tuple[int, ...]) -> int:
         return 1 if self._score(sample) > 0 else 0
@@ -58,48 +78,106 @@ class SparsePerceptron(OnChainModel):
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         if self._predict_sample(sample) == label:
             return
-        step = self._step if label == 1 else -self._step
-        for f in sample:
-            self.weights_[f] += step
-        self.intercept_ += step
+        step = self._scaled_learning_rate() * (1 if label == 1 else -1)
+        # Check everything before changing anything: the contract reverts the whole update.
+        changed = self._moved_weights(sample, step)
+        low, high = _int_range(self.weight_bits)
+        for feature, weight in changed.items():
+            if not low <= weight <= high:
+                raise ConfigError(f"this update would move weight {feature} to {weight / WEIGHT_SCALE}, outside "
+                                  f"the int{self.weight_bits} range ±{high / WEIGHT_SCALE} (the contract reverts "
+                                  "with WeightOutOfRange); use a smaller learning_rate or smaller features.")
+        intercept = self.intercept_ + step
+        if not _INTERCEPT_RANGE[0] <= intercept <= _INTERCEPT_RANGE[1]:
+            raise ConfigError(f"this update would move the intercept to {intercept / WEIGHT_SCALE}, outside the "
+                              "int64 range (the contract reverts with InterceptOutOfRange).")
+        for feature, weight in changed.items():
+            self.weights_[feature] = weight
+        self.intercept_ = intercept
+
+    def _score(self, sample: tuple[int, ...]) -> int:
+        """The contract's score of one compact sample; class 1 when it is above zero."""
+        raise NotImplementedError
+
+    def _moved_weights(self, sample: tuple[int, ...], step: int) -> dict[int, int]:
+        """The new value of every weight an update with ``step`` (±learning rate) changes."""
+        raise NotImplementedError
 
     # -- chain ---------------------------------------------------------------------------------
     def _constructor_args(self) -> list:
-        return [self.n_features, self._step, self.intercept_]
+        return [self.n_features, self._scaled_learning_rate(), self.intercept_]
 
     def _initialisation(self) -> list[Chunked]:
-        # A fresh storage slot costs 22,100 gas; the rest is calldata and the loop.
-        return [Chunked("setWeights", list(self.weights_), gas_per_item=23_500)]
+        words = _pack(list(self.weights_), self.weights_per_word)
+        return [Chunked("setWeights", words, gas_per_item=self.gas_per_word)]
 
     @classmethod
-    def _from_contract(cls, contract) -> SparsePerceptron:
+    def _from_contract(cls, contract) -> Self:
         n_features = contract.numFeatures()
         model = cls(n_features, learning_rate=contract.learningRate() / WEIGHT_SCALE)
         model.n_classes_ = 2
         model.intercept_ = contract.intercept()
         model.weights_ = []
-        step = 2_000
+        step = 4_000
         for offset in range(0, n_features, step):
             model.weights_ += contract.weights(offset, min(step, n_features - offset))
         return model
 
     @classmethod
-    def from_sklearn(cls, estimator, learning_rate: float | None = None) -> SparsePerceptron:
+    def from_sklearn(cls, estimator: Any, learning_rate: float | None = None) -> Self:
         """A twin with a fitted ``sklearn.linear_model.Perceptron``'s weights, quantised.
 
-        ``quantisation_error_`` is the largest absolute difference between a real weight and its
-        fixed-point value.
+        ``learning_rate`` defaults to the estimator's ``eta0``. ``quantisation_error_`` is the
+        largest absolute difference between a real parameter and its fixed-point value.
         """
         coef = np.asarray(estimator.coef_, dtype=float)
         if coef.shape[0] != 1:
-            raise ConfigError("only a binary Perceptron (two classes) converts to a SparsePerceptron.")
+            raise ConfigError(f"only a binary Perceptron (two classes) converts to a {cls.__name__}.")
         if list(estimator.classes_) != [0, 1]:
             raise ConfigError(f"the Perceptron's classes must be [0, 1], not {list(estimator.classes_)}.")
         rate = learning_rate if learning_rate is not None else float(estimator.eta0)
         model = cls(coef.shape[1], learning_rate=rate)
-        model.n_classes_ = 2
+        model._init_model(2)
         real = np.append(coef[0], float(estimator.intercept_[0]))
         scaled = [round(v * WEIGHT_SCALE) for v in real]
+        low, high = _int_range(model.weight_bits)
+        if min(scaled[:-1]) < low or max(scaled[:-1]) > high:
+            raise ConfigError(f"the Perceptron's weights exceed ±{high / WEIGHT_SCALE}, the range of a "
+                              f"{cls.__name__} weight.")
+        if not _INTERCEPT_RANGE[0] <= scaled[-1] <= _INTERCEPT_RANGE[1]:
+            raise ConfigError(f"the Perceptron's intercept exceeds the range of a {cls.__name__} intercept.")
         model.weights_, model.intercept_ = scaled[:-1], scaled[-1]
         model.quantisation_error_ = float(np.max(np.abs(real - np.array(scaled) / WEIGHT_SCALE)))
         return model
+
+
+class SparsePerceptron(_Perceptron):
+    """Predicts 1 when ``intercept + Σ weight[f]`` over the present features is above zero.
+
+    A score of exactly zero predicts 0 (scikit-learn's convention). Training on a wrongly
+    predicted sample moves each present weight AND the intercept by ``learning_rate`` towards the
+    right class; a right prediction changes nothing. (The original 0xDeCA10B perceptron never
+    moved the intercept.) ``fit`` runs ``max_iter`` passes over the data in order: no shuffling
+    and no early stopping, so it is reproducible but not identical to scikit-learn's ``fit``
+    (which, on sparse input, also moves the intercept by only 0.01 × ``eta0``). Use
+    ``from_sklearn`` to put a fitted scikit-learn Perceptron on chain.
+
+    Learned: ``weights_`` and ``intercept_`` as fixed-point ints (real value × ``WEIGHT_SCALE`` =
+    1e6). A weight is an int32 (within ±2147.483647), the intercept an int64; the learning rate
+    lies in (0, 2147.483647]. An update that would leave these ranges raises ``ConfigError``,
+    as the contract reverts with ``WeightOutOfRange`` / ``InterceptOutOfRange``.
+    """
+
+    contract_name = "SparsePerceptron"
+    sparse = True
+    weight_bits = 32
+    weights_per_word = 8
+    # Measured: at most 29,400 per word (a fresh slot 22,100; eight negative ABI-padded int32
+    # values of calldata 8 × 512; reading and packing them).
+    gas_per_word = 32_000
+
+    def _score(self, sample: tuple[int, ...]) -> int:
+        return self.intercept_ + sum(self.weights_[f] for f in sample)
+
+    def _moved_weights(self, sample: tuple[int, ...], step: int) -> dict[int, int]:
+        return {f: self.weights_[f] + step for f in sample}

@@ -1,0 +1,445 @@
+"""NaiveBayes: the contract and its twin agree exactly, its logs are right, and it is as accurate as
+scikit-learn's MultinomialNB on the same presence data (no underflow, unlike the reference)."""
+
+import math
+from decimal import Decimal, localcontext
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.naive_bayes import MultinomialNB
+
+from dcai_lab.datasets import load_digits, load_sentiment
+from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.errors import ConfigError
+from dcai_lab.models import NaiveBayes
+from dcai_lab.models.naive_bayes import ALPHA_SCALE, MAX_COUNT, NO_SAMPLES_SCORE, log2_scaled, log_product
+
+PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: Digits pixels run 0 … 16; a pixel counts as present (ink) when its value is above this.
+DIGITS_INK_THRESHOLD = 4
+
+
+def exact_log2_scaled(*factors: int) -> Decimal:
+    """2^16 · log2 of the product of the factors, to 120 digits."""
+    with localcontext() as context:
+        context.prec = 120
+        return sum(Decimal(f).ln() for f in factors) / Decimal(2).ln() * 2**16
+
+
+def make_model(feature_counts, class_counts, alpha: float = 1.0) -> NaiveBayes:
+    """A twin with the given counts (one row of feature counts per class)."""
+    feature_counts = np.array(feature_counts, dtype=np.int64)
+    model = NaiveBayes(feature_counts.shape[1], alpha=alpha)
+    model._init_model(feature_counts.shape[0])
+    model.feature_count_[:] = feature_counts
+    model.class_count_[:] = class_counts
+    return model
+
+
+@st.composite
+def models(draw, max_features=6, max_classes=12):
+    """Random twins; 2 … 12 classes, so both several features per slot and several slots per feature."""
+    n_features = draw(st.integers(1, max_features))
+    n_classes = draw(st.integers(2, max_classes))
+    class_counts = [draw(st.integers(0, 6)) for _ in range(n_classes)]
+    feature_counts = [[draw(st.integers(0, n)) for _ in range(n_features)] for n in class_counts]
+    alpha = draw(st.sampled_from([1.0, 0.5, 0.01, 3.25]))
+    return make_model(feature_counts, class_counts, alpha)
+
+
+def samples(n_features: int):
+    return st.sets(st.integers(0, n_features - 1), min_size=1).map(sorted)
+
+
+@pytest.fixture(scope="module")
+def sentiment():
+    """The sentiment data without the few reviews that contain no vocabulary word (a sample needs one)."""
+    data = load_sentiment()
+    keep_train = np.asarray(data.X_train.sum(axis=1)).ravel() > 0
+    keep_test = np.asarray(data.X_test.sum(axis=1)).ravel() > 0
+    return data.X_train[keep_train], data.y_train[keep_train], data.X_test[keep_test], data.y_test[keep_test]
+
+
+@pytest.fixture(scope="module")
+def sentiment_model(sentiment):
+    X_train, y_train, _, _ = sentiment
+    return NaiveBayes(1000).fit(X_train, y_train)
+
+
+# -- the fixed-point log ---------------------------------------------------------------------------
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(xs=st.lists(st.integers(1, 2**256 - 1) | st.integers(1, 2**100), min_size=1, max_size=20))
+def test_log2_on_chain_equals_twin(lab, xs):
+    with lab.anchor():
+        contract = lab.deploy_contract("NaiveBayes", 4, 2, ALPHA_SCALE, [0, 0])
+        assert [contract.log2Scaled(x) for x in xs] == [log2_scaled(x) for x in xs]
+
+
+@settings(max_examples=400, deadline=None)
+@given(x=st.integers(1, 2**256 - 1))
+def test_log2_is_within_one_unit_of_the_exact_log(x):
+    error = float(Decimal(log2_scaled(x)) - exact_log2_scaled(x))
+    assert -1.01 < error <= 0.01
+
+
+@settings(max_examples=400, deadline=None)
+@given(x=st.integers(1, 2**100), step=st.integers(1, 2**40))
+def test_log2_never_decreases(x, step):
+    assert log2_scaled(x) <= log2_scaled(x + step)
+
+
+def test_log2_is_exact_at_powers_of_two():
+    powers = (0, 1, 30, 64, 65, 200, 255)
+    assert [log2_scaled(2**n) for n in powers] == [n * 2**16 for n in powers]
+
+
+def test_log_product_is_the_log_of_the_exact_product():
+    factors = [10**9 * c + 10**9 for c in range(1, 60)] + [3, 2**63 + 5]
+    # the mantissa loses bits below its top 64 a few times: far below one unit
+    assert -1.02 < float(Decimal(log_product(factors)) - exact_log2_scaled(*factors)) <= 0.01
+
+
+def test_log2_of_zero_reverts(lab):
+    contract = lab.deploy_contract("NaiveBayes", 4, 2, ALPHA_SCALE, [0, 0])
+    with lab.reverts("LogOfZero"):
+        contract.log2Scaled(0)
+
+
+# -- the contract and the twin agree ---------------------------------------------------------------
+
+@PROPERTY
+@given(data=st.data())
+def test_predictions_match_twin_on_random_models(lab, data):
+    model = data.draw(models())
+    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=4))
+    with lab.anchor():
+        handle = lab.deploy(model)
+        assert [handle.predict(x) for x in xs] == list(model.predict(xs))
+
+
+@PROPERTY
+@given(data=st.data())
+def test_scores_match_twin_exactly_on_random_models(lab, data):
+    model = data.draw(models())
+    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=4))
+    with lab.anchor():
+        handle = lab.deploy(model)
+        assert [handle.contract.scores(x) for x in xs] == model.scores(xs)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_updates_leave_contract_and_twin_with_equal_parameters(lab, data):
+    model = data.draw(models())
+    updates = data.draw(st.lists(st.tuples(samples(model.n_features), st.integers(0, model.n_classes_ - 1)),
+                                 min_size=1, max_size=4))
+    with lab.anchor():
+        handle = lab.deploy(model)
+        for x, label in updates:
+            handle.update(x, label)
+            model.partial_fit([x], [label])
+        chain = handle.local_model()
+        assert chain.class_count_.tolist() == model.class_count_.tolist()
+        assert chain.feature_count_.tolist() == model.feature_count_.tolist()
+        assert chain.alpha_scaled == model.alpha_scaled
+        assert [handle.predict(x) for x, _ in updates] == list(model.predict([x for x, _ in updates]))
+
+
+def test_larger_model_matches_twin_after_updates(lab):
+    rng = np.random.default_rng(7)
+    X = (rng.random((80, 200)) < 0.08).astype(int)
+    X[:, 0] = 1
+    model = NaiveBayes(200, alpha=0.3).fit(X, np.arange(80) % 7)
+    handle = lab.deploy(model)
+    for label in rng.integers(0, 7, 6):
+        x = sorted(rng.choice(200, 25, replace=False).tolist())
+        handle.update(x, int(label))
+        model.partial_fit([x], [label])
+    chain = handle.local_model()
+    assert chain.feature_count_.tolist() == model.feature_count_.tolist()
+    assert chain.class_count_.tolist() == model.class_count_.tolist()
+    test = [sorted(rng.choice(200, 30, replace=False).tolist()) for _ in range(12)]
+    assert [handle.contract.scores(x) for x in test] == model.scores(test)
+    assert [handle.predict(x) for x in test] == list(model.predict(test))
+
+
+def test_class_totals_are_the_sums_of_the_loaded_counts(lab):
+    model = make_model([[3, 0, 2, 1], [0, 0, 4, 4], [1, 1, 1, 1]], [3, 4, 1])
+    handle = lab.deploy(model)
+    sample_counts, totals = handle.contract.classCounts()
+    assert sample_counts == [3, 4, 1]
+    assert totals == [6, 8, 4]
+
+
+def test_fit_and_partial_fit_give_the_same_counts():
+    X = [[0, 1], [1, 2], [0, 2], [2]]
+    y = [0, 1, 1, 0]
+    fitted = NaiveBayes(3).fit(X, y)
+    trained = NaiveBayes(3).partial_fit(X[:2], y[:2]).partial_fit(X[2:], y[2:])
+    assert fitted.feature_count_.tolist() == trained.feature_count_.tolist() == [[1, 1, 1], [1, 1, 2]]
+    assert fitted.class_count_.tolist() == trained.class_count_.tolist() == [2, 2]
+
+
+# -- what it predicts --------------------------------------------------------------------------------
+
+def test_ties_go_to_the_lowest_class(lab):
+    model = make_model([[1, 2], [3, 1], [3, 1]], [3, 4, 4])
+    handle = lab.deploy(model)
+    # classes 1 and 2 are identical and beat class 0 on feature 0
+    assert handle.predict([0]) == model.predict([[0]])[0] == 1
+
+
+def test_class_without_samples_is_never_predicted(lab):
+    model = make_model([[0, 0], [1, 5]], [0, 5])
+    handle = lab.deploy(model)
+    assert handle.predict([0]) == model.predict([[0]])[0] == 1
+
+
+def test_untrained_model_predicts_class_zero(lab):
+    handle = lab.deploy(make_model([[0, 0, 0]] * 3, [0, 0, 0]))
+    assert handle.predict([0, 1, 2]) == 0
+    assert handle.contract.scores([0, 1, 2]) == [NO_SAMPLES_SCORE] * 3
+
+
+def test_long_samples_do_not_underflow(lab):
+    # Class 1 saw the even features three times as often as class 0 did. The reference's product
+    # of floored probabilities is 0 for both classes after a few features; it then answers class 0.
+    model = make_model([[2] * 300, [6, 0] * 150], [10, 10])
+    handle = lab.deploy(model)
+    x = list(range(0, 300, 2))
+    assert handle.predict(x) == model.predict([x])[0] == 1
+
+
+# -- limits: revert, never wrap ------------------------------------------------------------------------
+
+def test_sample_count_limit_reverts_instead_of_wrapping(lab):
+    model = make_model([[0, 1], [0, 0]], [MAX_COUNT, 0])
+    handle = lab.deploy(model)
+    with pytest.raises(ConfigError, match="samples"):
+        model.partial_fit([[0]], [0])
+    with lab.reverts("SampleCountLimit"):
+        handle.update([0], 0)
+
+
+def test_feature_count_limit_reverts_instead_of_wrapping(lab):
+    model = make_model([[MAX_COUNT, 1], [0, 0]], [MAX_COUNT - 1, 0])
+    handle = lab.deploy(model)
+    with pytest.raises(ConfigError, match="largest count"):
+        model.partial_fit([[0, 1]], [0])
+    with lab.reverts("FeatureCountLimit"):
+        handle.update([0, 1], 0)
+    assert model.class_count_.tolist() == [MAX_COUNT - 1, 0]
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    ((4, 2, 0, [0, 0]), "InvalidSmoothing"),
+    ((4, 2, 2**63 + 1, [0, 0]), "InvalidSmoothing"),
+    ((4, 1, ALPHA_SCALE, [0]), "TooFewClasses"),
+    ((0, 2, ALPHA_SCALE, [0, 0]), "NumFeaturesOutOfRange"),
+    ((2**32 + 1, 2, ALPHA_SCALE, [0, 0]), "NumFeaturesOutOfRange"),
+    ((4, 3, ALPHA_SCALE, [0, 0]), "SampleCountsLength"),
+    ((4, 2, ALPHA_SCALE, [MAX_COUNT + 1, 0]), "SampleCountLimit"),
+])
+def test_constructor_rejects_out_of_range_settings(lab, args, error):
+    with lab.reverts(error):
+        lab.deploy_contract("NaiveBayes", *args)
+
+
+@pytest.mark.parametrize("settings_", [
+    dict(n_features=0),
+    dict(n_features=3, alpha=0.0),
+    dict(n_features=3, alpha=2e6),
+])
+def test_twin_rejects_out_of_range_settings(settings_):
+    with pytest.raises(ConfigError):
+        NaiveBayes(**settings_).fit([[0]], [1])
+
+
+# -- initialisation ----------------------------------------------------------------------------------
+
+def deployed_uninitialised(lab, model):
+    return lab.deploy_contract("NaiveBayes", *model._constructor_args())
+
+
+def test_counts_must_be_loaded_chunk_after_chunk(lab):
+    model = make_model([[1, 2, 3] * 4, [0, 1, 0] * 4], [3, 2])
+    contract = deployed_uninitialised(lab, model)
+    slots = model._count_slots()
+    contract.setCounts(0, slots[:1])
+    with lab.reverts("ChunkOutOfOrder"):
+        contract.setCounts(2, slots[2:])
+
+
+def test_counts_cannot_be_loaded_past_the_last_slot(lab):
+    model = make_model([[1, 2, 3], [0, 1, 0]], [3, 2])  # three features, five per slot: one slot
+    contract = deployed_uninitialised(lab, model)
+    with lab.reverts("ChunkTooLong"):
+        contract.setCounts(0, model._count_slots() + [1])
+
+
+@pytest.mark.parametrize("lane", [
+    6,   # feature 3 of a three-feature, two-class model (lanes 0 … 5 are used)
+    10,  # above the ten lanes of a slot
+])
+def test_count_outside_the_model_is_rejected(lab, lane):
+    model = make_model([[1, 2, 3], [0, 1, 0]], [3, 2])
+    contract = deployed_uninitialised(lab, model)
+    with lab.reverts("CountOutsideModel"):
+        contract.setCounts(0, [1 << (24 * lane)])
+
+
+def test_count_for_an_unknown_class_is_rejected(lab):
+    model = make_model([[1, 2]] * 12, [3] * 12)  # twelve classes: ten in the first slot, two in the second
+    contract = deployed_uninitialised(lab, model)
+    with lab.reverts("CountOutsideModel"):
+        contract.setCounts(0, [0, 1 << (24 * 2)])  # class 12
+
+
+def test_counts_are_frozen_after_initialisation(lab):
+    model = make_model([[1, 2], [0, 1]], [3, 2])
+    handle = lab.deploy(model)
+    with lab.reverts("AlreadyInitialised"):
+        handle.contract.setCounts(len(model._count_slots()), [1])
+
+
+def test_only_the_owner_trains(lab):
+    handle = lab.deploy(make_model([[1, 2], [0, 1]], [3, 2]))
+    with lab.reverts("NotOwner"):
+        handle.update([0], 1, sender=lab.accounts[1])
+
+
+# -- input validation ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("x", "label"), [
+    (np.ones(5), 0),      # a dense vector of the wrong length
+    ([0, 4], 0),          # a feature index outside the vocabulary
+    ([], 0),              # an empty sample
+    ([1, 1], 0),          # a feature given twice
+    ([0, 1], 3),          # an unknown label
+])
+def test_bad_input_is_explained_before_sending(lab, x, label):
+    handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1], [2, 0, 0, 0]], [3, 2, 2]))
+    n_transactions = len(lab.transactions)
+    with pytest.raises(ConfigError):
+        handle.update(x, label)
+    assert len(lab.transactions) == n_transactions
+
+
+@pytest.mark.parametrize(("x", "label", "error"), [
+    ([0, 4], 0, "FeatureOutOfRange"),
+    ([], 0, "EmptySample"),
+    ([2, 1], 0, "FeaturesNotIncreasing"),
+    ([0, 1], 3, "UnknownLabel"),
+])
+def test_bad_update_sent_to_the_contract_reverts(lab, x, label, error):
+    handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1], [2, 0, 0, 0]], [3, 2, 2]))
+    with lab.reverts(error):
+        handle.contract.update(x, label)
+
+
+@pytest.mark.parametrize(("x", "error"), [
+    ([0, 4], "FeatureOutOfRange"),
+    ([], "EmptySample"),
+    ([2, 1], "FeaturesNotIncreasing"),
+])
+def test_bad_prediction_request_sent_to_the_contract_reverts(lab, x, error):
+    handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1]], [3, 2]))
+    with lab.reverts(error):
+        handle.contract.predict(x)
+
+
+# -- scikit-learn --------------------------------------------------------------------------------------
+
+def binarised_digits():
+    data = load_digits()
+    return ((data.X_train > DIGITS_INK_THRESHOLD).astype(int), data.y_train,
+            (data.X_test > DIGITS_INK_THRESHOLD).astype(int), data.y_test)
+
+
+def test_from_sklearn_copies_the_counts_and_only_approximates_the_logs():
+    X_train, y_train, _, _ = binarised_digits()
+    estimator = MultinomialNB(alpha=0.5).fit(X_train, y_train)
+    converted = NaiveBayes.from_sklearn(estimator)
+    ours = NaiveBayes(64, alpha=0.5).fit(X_train, y_train)
+    assert converted.feature_count_.tolist() == ours.feature_count_.tolist()
+    assert converted.class_count_.tolist() == ours.class_count_.tolist()
+    # one unit of the fixed-point log is 2^-16 · ln 2 ≈ 1.06e-5 natural-log units, two logs per term
+    assert 0 < converted.quantisation_error_ < 2.2e-5
+
+
+def test_from_sklearn_rejects_fractional_counts():
+    estimator = MultinomialNB().fit([[1, 0], [0, 1]], [0, 1], sample_weight=[0.5, 1.0])
+    with pytest.raises(ConfigError, match="whole numbers"):
+        NaiveBayes.from_sklearn(estimator)
+
+
+def test_from_sklearn_rejects_a_prior_that_is_not_the_empirical_one():
+    estimator = MultinomialNB(fit_prior=False).fit([[1, 0], [0, 1]], [0, 1])
+    with pytest.raises(ConfigError, match="empirical prior"):
+        NaiveBayes.from_sklearn(estimator)
+
+
+# -- real data -----------------------------------------------------------------------------------------
+
+def test_digits_on_chain_is_as_accurate_as_sklearn(lab, capsys):
+    X_train, y_train, X_test, y_test = binarised_digits()
+    model = NaiveBayes(64).fit(X_train, y_train)
+    handle = lab.deploy(model)
+    subset = range(0, len(y_test), 8)
+    on_chain = [handle.predict(X_test[i]) for i in subset]
+    assert on_chain == list(model.predict(X_test[list(subset)]))
+    ours = model.score(X_test, y_test)
+    sklearn = MultinomialNB().fit(X_train, y_train).score(X_test, y_test)
+    pixels = load_digits()
+    raw_pixels = MultinomialNB().fit(pixels.X_train, pixels.y_train).score(pixels.X_test, pixels.y_test)
+    with capsys.disabled():
+        print(f"\ndigits (pixel > {DIGITS_INK_THRESHOLD}): on-chain twin {ours:.4f}, "
+              f"sklearn MultinomialNB {sklearn:.4f} "
+              f"(raw pixel counts: {raw_pixels:.4f}); chain = twin on {len(on_chain)} test images")
+    assert abs(ours - sklearn) <= 0.01
+    assert ours > 0.8
+
+
+def test_sentiment_on_chain_predicts_both_classes_as_well_as_sklearn(lab, sentiment, sentiment_model, capsys):
+    X_train, y_train, X_test, y_test = sentiment
+    handle = lab.deploy(sentiment_model)
+    subset = list(range(0, X_test.shape[0], 10))
+    on_chain = np.array([handle.predict(X_test[i]) for i in subset])
+    assert on_chain.tolist() == list(sentiment_model.predict(X_test[subset]))
+    subset_accuracy = float(np.mean(on_chain == y_test[subset]))
+    ours = sentiment_model.score(X_test, y_test)
+    sklearn = MultinomialNB().fit(X_train, y_train).score(X_test, y_test)
+    with capsys.disabled():
+        print(f"\nsentiment: on-chain {subset_accuracy:.4f} on {len(subset)} reviews (predicted 1 for "
+              f"{int(on_chain.sum())}); twin {ours:.4f} on all {len(y_test)}, sklearn MultinomialNB {sklearn:.4f}")
+    assert set(on_chain.tolist()) == {0, 1}
+    assert subset_accuracy > 0.7
+    assert abs(ours - sklearn) <= 0.01
+
+
+def test_thousand_feature_model_deploys_in_chunks_under_the_gas_cap(lab, sentiment_model):
+    # Every word was seen, so all 200 slots (five words × two classes each) hold counts. Make the
+    # model five times wider so that the loading needs several chunks.
+    wide = make_model(np.hstack([sentiment_model.feature_count_] * 5), sentiment_model.class_count_)
+    n_before = len(lab.transactions)
+    lab.deploy(sentiment_model)
+    gas = [tx.gas_used for tx in lab.transactions[n_before:]]
+    assert len(gas) == 3  # constructor, one chunk of counts, finishInitialisation
+    assert sum(gas) < 0.2 * 56_828_990  # the reference needed 56.8M gas in 14 transactions
+    n_before = len(lab.transactions)
+    handle = lab.deploy(wide)
+    gas = [tx.gas_used for tx in lab.transactions[n_before:]]
+    assert len(gas) >= 4  # constructor, two or more chunks, finishInitialisation
+    assert max(gas) <= TX_GAS_CAP
+    assert handle.contract.featureCounts(1, 4990, 10) == wide.feature_count_[1, 4990:].tolist()  # the last chunk landed
+
+
+def test_feature_log_prob_matches_sklearn_within_the_log_resolution(sentiment):
+    X_train, y_train, _, _ = sentiment
+    estimator = MultinomialNB(alpha=1.0).fit(X_train, y_train)
+    ours = NaiveBayes(1000).fit(X_train, y_train)
+    assert np.max(np.abs(ours.feature_log_prob_ - estimator.feature_log_prob_)) < 2 * math.log(2) / 2**16 + 1e-12
+    assert np.max(np.abs(ours.class_log_prior_ - estimator.class_log_prior_)) < 2 * math.log(2) / 2**16 + 1e-12
