@@ -37,13 +37,16 @@ _WORD = re.compile(r"[a-z']+")
 
 @dataclass(frozen=True)
 class Dataset:
-    """A train/test split. For text, ``X`` rows are word-presence vectors over ``vocabulary``."""
+    """A train/test split. For text, ``X`` rows are word-presence vectors over ``feature_names``
+    and ``text_train``/``text_test`` hold the original sentences."""
 
     X_train: np.ndarray | sp.csr_matrix
     X_test: np.ndarray | sp.csr_matrix
     y_train: np.ndarray
     y_test: np.ndarray
     feature_names: list[str]
+    text_train: list[str] | None = None
+    text_test: list[str] | None = None
 
 
 def data_home() -> Path:
@@ -96,6 +99,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def sentence_features(text: str, vocabulary: list[str]) -> list[int]:
+    """The indices of the vocabulary words a sentence contains: a sparse model's sample."""
+    index = {w: i for i, w in enumerate(vocabulary)}
+    return sorted({index[w] for w in words(text) if w in index})
+
+
 def _split(n: int, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.random.default_rng(seed).permutation(n)
     n_test = round(n * test_size)
@@ -122,7 +131,8 @@ def load_sentiment(vocabulary_size: int = 1000, test_size: float = 0.25, seed: i
                     matrix[row, index[w]] = 1
         return matrix.tocsr()
 
-    return Dataset(encode(train), encode(test), y[train], y[test], vocabulary)
+    return Dataset(encode(train), encode(test), y[train], y[test], vocabulary,
+                   [texts[i] for i in train], [texts[i] for i in test])
 
 
 def _sklearn(loader, test_size: float, seed: int) -> Dataset:

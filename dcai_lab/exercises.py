@@ -42,3 +42,22 @@ def check_what_if_withdrawal(lab: Lab, jar: Contract, answer: int | None, jar_sh
     if answer != lab.balance(lab.accounts.deployer) + lab.balance(jar):
         return _verdict(f"{answer:,} wei is not it; read lab.balance(lab.accounts.deployer) inside the anchor.")
     _verdict(None)
+
+
+def check_first_mistake(model, data, answer: int | None) -> None:
+    """Exercise 02.1: the first test sentence the on-chain model gets wrong."""
+    if answer is None:
+        return _verdict("set i to the index of a test sentence.")
+    first = next(i for i in range(data.X_test.shape[0])
+                 if data.X_test[i].nnz and model.predict(data.X_test[i]) != data.y_test[i])
+    if answer != first:
+        return _verdict(f"sentence {answer} is not the first mistake; compare model.predict(data.X_test[i]) "
+                        "with data.y_test[i] for i = 0, 1, 2, …")
+    _verdict(None)
+
+
+def check_taught(model, features: list[int], label: int) -> None:
+    """Exercise 02.2: after training, the chain predicts ``label`` for ``features``."""
+    if model.predict(features) != label:
+        return _verdict(f"the model still predicts {1 - label}; call model.update(features, {label}) — maybe twice.")
+    _verdict(None)

@@ -82,3 +82,9 @@ def test_splits_are_deterministic_and_seeded():
     a, b = datasets.load_digits(seed=3), datasets.load_digits(seed=3)
     assert np.array_equal(a.y_test, b.y_test)
     assert not np.array_equal(a.y_test, datasets.load_digits(seed=4).y_test)
+
+
+def test_a_sentence_becomes_the_indices_of_its_vocabulary_words():
+    vocabulary = ["the", "movie", "great", "bad"]
+    assert datasets.sentence_features("The movie was GREAT, the end.", vocabulary) == [0, 1, 2]
+    assert datasets.sentence_features("nothing known here", vocabulary) == []

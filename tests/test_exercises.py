@@ -48,3 +48,41 @@ def test_what_if_withdrawal(lab, jar, capsys):
         "correct",
         "not yet: the jar's balance changed: did the withdrawal happen outside `with lab.anchor():`?",
     ]
+
+
+@pytest.fixture(scope="module")
+def sentiment():
+    from dcai_lab.datasets import load_sentiment
+
+    return load_sentiment()
+
+
+@pytest.fixture
+def sentiment_model(lab, sentiment):
+    from sklearn.linear_model import Perceptron
+
+    from dcai_lab.models import SparsePerceptron
+
+    keep = sentiment.X_train.getnnz(axis=1) > 0
+    twin = SparsePerceptron.from_sklearn(Perceptron(random_state=0).fit(sentiment.X_train[keep], sentiment.y_train[keep]))
+    return lab.deploy(twin)
+
+
+def test_first_mistake(sentiment_model, sentiment, capsys):
+    exercises.check_first_mistake(sentiment_model, sentiment, None)
+    exercises.check_first_mistake(sentiment_model, sentiment, 0)  # the model gets sentence 0 right
+    exercises.check_first_mistake(sentiment_model, sentiment, 1)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet") and out[1].startswith("not yet: sentence 0") and out[2] == "correct"
+
+
+def test_taught(sentiment_model, sentiment, capsys):
+    from dcai_lab.datasets import sentence_features
+
+    features = sentence_features("no complaints", sentiment.feature_names)
+    exercises.check_taught(sentiment_model, features, label=1)
+    while sentiment_model.predict(features) != 1:
+        sentiment_model.update(features, 1)
+    exercises.check_taught(sentiment_model, features, label=1)
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: the model still predicts 0; call model.update(features, 1) — maybe twice.", "correct"]

@@ -7,10 +7,19 @@ one with ``lab.deploy(model)``.
 from ._base import OnChainModel
 from ._deployed import DeployedModel
 from ._samples import SCALE
-from .naive_bayes import NaiveBayes
 from .dense_perceptron import DensePerceptron
+from .naive_bayes import NaiveBayes
 from .nearest_centroid import NearestCentroid
 from .sparse_nearest_centroid import SparseNearestCentroid
 from .sparse_perceptron import SparsePerceptron
 
-__all__ = ["DensePerceptron", "DeployedModel", "NaiveBayes", "NearestCentroid", "OnChainModel", "SCALE", "SparseNearestCentroid", "SparsePerceptron"]
+__all__ = [
+    "SCALE",
+    "DensePerceptron",
+    "DeployedModel",
+    "NaiveBayes",
+    "NearestCentroid",
+    "OnChainModel",
+    "SparseNearestCentroid",
+    "SparsePerceptron",
+]

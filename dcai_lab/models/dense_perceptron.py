@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._samples import SCALE
-from .sparse_perceptron import _Perceptron
+from ._perceptron import _Perceptron
 
 
 def _divide_toward_zero(numerator: int, denominator: int) -> int:
