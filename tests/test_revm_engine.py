@@ -357,3 +357,15 @@ def test_snapshots_nest_and_can_be_reused(probe_artifacts):
     assert (engine.storage_at(probe, slot), engine.nonce(a[1]), engine.timestamp) == (0, 0, GENESIS_TIMESTAMP + 1)
     fresh = engine.transact(a[1], probe, calldata(art, "set", 1, 5))
     assert fresh.gas_used > 40_000  # a cold 0→x write again, not a leftover of the undone ones
+
+
+@pytest.mark.parametrize("engine_class", [PyEVMEngine, RevmEngine])
+def test_transactions_see_their_blocks_fixed_randomness(probe_artifacts, engine_class):
+    engine = engine_class()
+    probe = probe_artifacts["GasProbe"]
+    deployer = engine.accounts[0]
+    address = engine.transact(deployer, None, creation(probe)).contract_address
+    receipt = engine.transact(deployer, address, calldata(probe, "context"))
+    number, _, prevrandao = decode(["uint256"] * 3, receipt.output[:96])
+    assert number == receipt.block_number
+    assert prevrandao == int.from_bytes(keccak(number.to_bytes(32, "big")), "big")

@@ -27,6 +27,11 @@ from ._base import (
 )
 
 
+def _mix_hash(number: int) -> bytes:
+    """Block ``number``'s ``prevrandao``: fixed by the number, so every run draws the same."""
+    return keccak(number.to_bytes(32, "big"))
+
+
 class _DeterministicBackend(PyEVMBackend):
     """eth-tester's py-evm backend with a fixed clock and fixed block randomness.
 
@@ -53,7 +58,9 @@ class _DeterministicBackend(PyEVMBackend):
         self._pin_pending_timestamp(GENESIS_TIMESTAMP + 1)
 
     def _pin_pending_timestamp(self, timestamp: int) -> None:
-        self.chain.header = self.chain.header.copy(timestamp=timestamp)
+        # The pending block gets its randomness now, so its transactions see `block.prevrandao`.
+        header = self.chain.header
+        self.chain.header = header.copy(timestamp=timestamp, mix_hash=_mix_hash(header.block_number))
 
     def _latest_timestamp(self) -> int:
         return self.chain.get_canonical_head().timestamp
@@ -62,7 +69,7 @@ class _DeterministicBackend(PyEVMBackend):
         hashes = []
         for _ in range(num_blocks):
             number = self.chain.header.block_number
-            block = self.chain.mine_block(coinbase=coinbase, mix_hash=keccak(number.to_bytes(32, "big")))
+            block = self.chain.mine_block(coinbase=coinbase, mix_hash=_mix_hash(number))
             self._pin_pending_timestamp(block.header.timestamp + 1)
             hashes.append(block.hash)
         return tuple(hashes)

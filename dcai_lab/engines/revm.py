@@ -66,7 +66,7 @@ _EMPTY = _Account(0, 0, _EMPTY_CODE_HASH, b"")
 
 @functools.lru_cache(maxsize=64)
 def _mix_hash(number: int) -> bytes:
-    """What `pyevm` seals block `number` with (the genesis block keeps zero)."""
+    """Block `number`'s prevrandao, as `pyevm` fixes it (the genesis block keeps zero)."""
     return keccak(number.to_bytes(32, "big")) if number else _ZERO_HASH
 
 
@@ -149,8 +149,7 @@ class RevmEngine(Engine):
         if sender not in self._senders:  # as on `pyevm` and a node: no key, no transaction
             raise ValidationError(f"{sender} is not one of this engine's accounts")
         number, timestamp = self._number + 1, self._timestamp + 1
-        # `pyevm` gives a block its mix hash only when sealing it: its transactions see zero.
-        self._set_block(number, timestamp, _ZERO_HASH)
+        self._set_block(number, timestamp, _mix_hash(number))
         checkpoint = evm.snapshot()
         try:
             success, output, address = self._execute(sender, to, data, value, gas or TX_GAS_CAP)
@@ -173,7 +172,7 @@ class RevmEngine(Engine):
         )
 
     def call(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bool, bytes]:
-        # `pyevm` runs calls on the latest block's header, sealed with its mix hash.
+        # Calls run on the latest block's header, with its prevrandao.
         number = self._number
         self._set_block(number, self._timestamp, _mix_hash(number))
         checkpoint = self._evm.snapshot()
