@@ -6,11 +6,14 @@ much does that vary? Reverted transactions are counted but kept out of the stati
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ._abi import Event
+from .engines._base import Log
 
 #: The method name under which deployments are listed.
 DEPLOY = "(deploy)"
@@ -30,8 +33,15 @@ class TxRecord:
     success: bool
     tx_hash: str
     value: int = 0
-    events: tuple[Event, ...] = field(default=())
     reason: str | None = None
+    logs: tuple[Log, ...] = field(default=(), repr=False)
+    decode_log: Callable[[Log], Event] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def events(self) -> tuple[Event, ...]:
+        """The transaction's events by name, decoded on first use: on a fast engine decoding
+        every event of every transaction would cost as much as running them."""
+        return tuple(self.decode_log(log) for log in self.logs) if self.decode_log else ()
 
 
 class GasReport:

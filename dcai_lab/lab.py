@@ -21,7 +21,7 @@ from ._abi import Event, Function, decode_revert, signature
 from ._artifacts import artifact_names, load_artifact
 from .contract import Contract
 from .engines import create_engine
-from .engines._base import Receipt
+from .engines._base import Log, Receipt
 from .errors import ConfigError, NotSupportedError, RevertError
 from .gas import DEPLOY, GasReport, TxRecord
 
@@ -256,13 +256,10 @@ class Lab:
             if item["type"] == "error":
                 self._errors[keccak(text=signature(item))[:4]] = item
 
-    def _events(self, receipt: Receipt) -> tuple[Event, ...]:
-        events = []
-        for log in receipt.logs:
-            contract = self._contracts.get(log.address)
-            event = contract._decode_log(log) if contract else None
-            events.append(event or Event(log.address, "(unknown)", {"topics": log.topics, "data": log.data}))
-        return tuple(events)
+    def _decode_log(self, log: Log) -> Event:
+        contract = self._contracts.get(log.address)
+        event = contract._decode_log(log) if contract else None
+        return event or Event(log.address, "(unknown)", {"topics": log.topics, "data": log.data})
 
     def _record(self, receipt: Receipt, contract: str, address: str | None, method: str,
                 sender: str, value: int) -> TxRecord:
@@ -270,8 +267,8 @@ class Lab:
             contract=contract, address=address, method=method, sender=sender,
             gas_used=receipt.gas_used, block=receipt.block_number, timestamp=receipt.timestamp,
             success=receipt.success, tx_hash=receipt.tx_hash, value=value,
-            events=self._events(receipt) if receipt.success else (),
             reason=None if receipt.success else decode_revert(receipt.output, self._errors).reason,
+            logs=receipt.logs, decode_log=self._decode_log,
         )
         self._records.append(record)
         return record
