@@ -1,7 +1,10 @@
 """environment.yml (conda/Binder) and pyproject.toml must describe the same installation."""
 
 import re
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

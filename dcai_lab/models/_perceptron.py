@@ -3,12 +3,15 @@ ranges, the update rule's checks, conversion from scikit-learn and reading back 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
 from ._base import Chunked, OnChainModel
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+; annotations only, so 3.10 runs too
 
 #: Fixed-point scale of both perceptrons' weights, intercept and learning rate
 #: (``WEIGHT_SCALE`` in SparsePerceptron.sol and DensePerceptron.sol): 1.0 is stored as 1e6.
