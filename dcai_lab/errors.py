@@ -6,6 +6,9 @@
     ├── ConfigError (ValueError)    a bad argument: the message says what to pass instead
     ├── NotSupportedError (NotImplementedError)
     │                               the engine or node cannot do this (e.g. no snapshots)
+    ├── NodeError (RuntimeError)    a JSON-RPC node refused a request (not a revert)
+    ├── ArtifactNotFoundError (KeyError)
+    │                               no compiled contract of that name (in ``_artifacts``)
     └── BuildError (RuntimeError)   the Solidity build failed or cannot run here
 
 Misuse errors also subclass the builtin that fits, so ``except ValueError`` keeps working.
@@ -26,6 +29,10 @@ class ConfigError(DcaiLabError, ValueError):
 
 class NotSupportedError(DcaiLabError, NotImplementedError):
     """The engine, or the node behind it, does not offer this feature."""
+
+
+class NodeError(DcaiLabError, RuntimeError):
+    """A JSON-RPC node answered a request with an error that is not a revert."""
 
 
 class BuildError(DcaiLabError, RuntimeError):

@@ -15,17 +15,13 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
-from ..errors import ConfigError, NotSupportedError
+from ..errors import ConfigError, NodeError, NotSupportedError
 from ._base import TX_GAS_CAP, Engine, Log, Receipt
 
 #: JSON-RPC error codes that mean "this node has no such method".
 _NO_SUCH_METHOD = (-32601, -32004)
 #: How long to wait between receipt polls: web3's default (0.1 s) dominates a local node's speed.
 _POLL_SECONDS = 0.002
-
-
-class NodeError(ConfigError):
-    """The node answered a request with an error that is not a revert."""
 
 
 class RpcEngine(Engine):

@@ -1,0 +1,76 @@
+"""The rpc engine against nodes that lack development methods: clear errors, not surprises."""
+
+import http.server
+import json
+import threading
+
+import pytest
+
+from dcai_lab import ConfigError, Lab, NotSupportedError
+
+ACCOUNT = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+class _PlainNode(http.server.BaseHTTPRequestHandler):
+    """A JSON-RPC node with the standard methods only (like a public node): no evm_*, no anvil_*."""
+
+    answers = {
+        "eth_accounts": [ACCOUNT],
+        "eth_chainId": "0x1",
+        "web3_clientVersion": "Geth/v1.14.0",
+        "eth_blockNumber": "0x10",
+        "eth_getBlockByNumber": {"number": "0x10", "timestamp": "0x6774c380", "gasLimit": "0x1c9c380",
+                                 "baseFeePerGas": "0x0"},
+    }
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if request["method"] in self.answers:
+            body = {"jsonrpc": "2.0", "id": request["id"], "result": self.answers[request["method"]]}
+        else:
+            body = {"jsonrpc": "2.0", "id": request["id"],
+                    "error": {"code": -32601, "message": f"the method {request['method']} does not exist"}}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def plain_node():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _PlainNode)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_plain_node_is_usable_and_reports_its_clock(plain_node):
+    lab = Lab(plain_node)
+    assert lab.engine == "rpc" and list(lab.accounts) == [ACCOUNT]
+    assert (lab.block_number, lab.timestamp) == (16, 0x6774C380)
+
+
+def test_time_travel_on_a_node_without_evm_methods_says_so(plain_node):
+    with pytest.raises(NotSupportedError, match="cannot travel in time"):
+        Lab(plain_node).time_travel(days=1)
+
+
+def test_anchor_on_a_node_without_snapshots_says_so(plain_node):
+    with pytest.raises(NotSupportedError, match="cannot take snapshots"):
+        with Lab(plain_node).anchor():
+            pass
+
+
+def test_an_unreachable_node_is_a_clear_error():
+    with pytest.raises(ConfigError, match="cannot reach a node"):
+        Lab("http://127.0.0.1:9")
+
+
+def test_websocket_urls_are_refused_with_a_reason():
+    with pytest.raises(ConfigError, match="WebSocket"):
+        Lab("ws://127.0.0.1:8546")
