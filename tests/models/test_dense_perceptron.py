@@ -4,28 +4,26 @@ converted from scikit-learn is as accurate on chain as in scikit-learn."""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import Perceptron
 from sklearn.preprocessing import StandardScaler
 
 from dcai_lab.datasets import load_breast_cancer
-from dcai_lab.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SCALE, DensePerceptron
-from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
+from dcai_lab.models._perceptron import WEIGHT_SCALE
 
-PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+from .conftest import LAB_PROPERTY, with_parameters
+
+PROPERTY = settings(LAB_PROPERTY, max_examples=20)
 INT64_MAX = 2**63 - 1
 
 
 def make_model(weights, intercept: int = 0, learning_rate: float = 1.0) -> DensePerceptron:
     """A twin with the given fixed-point weights and intercept (× WEIGHT_SCALE)."""
-    model = DensePerceptron(len(weights), learning_rate=learning_rate)
-    model._init_model(2)
-    model.weights_ = list(weights)
-    model.intercept_ = intercept
-    return model
+    return with_parameters(DensePerceptron(len(weights), learning_rate=learning_rate), 2,
+                           weights_=list(weights), intercept_=intercept)
 
 
 @st.composite
@@ -56,45 +54,25 @@ def breast_cancer():
 
 @PROPERTY
 @given(data=st.data())
-def test_predictions_match_twin_on_random_models(lab, data):
-    model = data.draw(models())
-    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=5))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        assert [handle.predict(x) for x in xs] == list(model.predict(xs))
+def test_predictions_match_twin_on_random_models(checks, data):
+    checks.random_predictions_agree(data, models(), samples, max_samples=5)
 
 
 @PROPERTY
 @given(data=st.data())
-def test_updates_leave_contract_and_twin_with_equal_parameters(lab, data):
-    model = data.draw(models())
-    updates = data.draw(st.lists(st.tuples(samples(model.n_features), st.integers(0, 1)), min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        for x, label in updates:
-            assert handle.predict(x) == model.predict([x])[0]
-            handle.update(x, label)
-            model.partial_fit([x], [label])
-        chain = handle.local_model()
-        assert chain.weights_ == model.weights_
-        assert chain.intercept_ == model.intercept_
-        assert chain.learning_rate == model.learning_rate
+def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
+    checks.random_updates_agree(data, models(), samples, also=("learning_rate",), mistake_driven=True)
 
 
-def test_larger_model_matches_twin_after_updates(lab):
+def test_larger_model_matches_twin_after_updates(lab, checks):
     rng = np.random.default_rng(11)
     model = make_model([int(v) for v in rng.integers(-WEIGHT_SCALE, WEIGHT_SCALE, 70)], 100_000, learning_rate=0.3)
     handle = lab.deploy(model)
     for _ in range(6):
         x = rng.normal(0, 2, 70)
-        label = 1 - handle.predict(x)  # a mistake, so that the model changes
-        handle.update(x, label)
-        model.partial_fit([x], [label])
-    chain = handle.local_model()
-    assert chain.weights_ == model.weights_
-    assert chain.intercept_ == model.intercept_
-    test = rng.normal(0, 2, (10, 70))
-    assert [handle.predict(x) for x in test] == list(model.predict(test))
+        checks.update_both(handle, model, x, 1 - handle.predict(x))  # a mistake, so that the model changes
+    checks.assert_same_parameters(handle, model, also=("learning_rate",))
+    checks.assert_predictions_agree(handle, model, rng.normal(0, 2, (10, 70)))
 
 
 # -- the arithmetic --------------------------------------------------------------------------------
@@ -143,24 +121,18 @@ def test_twin_converts_real_inputs_like_the_contract_expects():
 
 # -- limits: revert, never wrap ------------------------------------------------------------------
 
-def test_weight_leaving_int64_reverts_and_twin_refuses(lab):
+def test_weight_leaving_int64_reverts_and_twin_refuses(lab, checks):
     model = make_model([INT64_MAX - 10, 0], intercept=-(2**63))
-    handle = lab.deploy(model)
-    with lab.reverts("WeightOutOfRange") as caught:
-        handle.update([1.0, 0.0], 1)
-    assert caught.error.error_args == {"feature": 0, "weightScaled": INT64_MAX - 10 + WEIGHT_SCALE}
-    with pytest.raises(ConfigError, match="WeightOutOfRange"):
-        model.partial_fit([[1.0, 0.0]], [1])
+    caught = checks.assert_both_refuse_update(lab.deploy(model), model, [1.0, 0.0], 1, error="WeightOutOfRange",
+                                              match="WeightOutOfRange")
+    assert caught.error_args == {"feature": 0, "weightScaled": INT64_MAX - 10 + WEIGHT_SCALE}
     assert model.weights_ == [INT64_MAX - 10, 0]
 
 
-def test_intercept_leaving_int64_reverts_and_twin_refuses(lab):
+def test_intercept_leaving_int64_reverts_and_twin_refuses(lab, checks):
     model = make_model([-INT64_MAX], intercept=INT64_MAX - 10)
-    handle = lab.deploy(model)
-    with lab.reverts("InterceptOutOfRange"):
-        handle.update([2.0], 1)
-    with pytest.raises(ConfigError, match="InterceptOutOfRange"):
-        model.partial_fit([[2.0]], [1])
+    checks.assert_both_refuse_update(lab.deploy(model), model, [2.0], 1, error="InterceptOutOfRange",
+                                     match="InterceptOutOfRange")
     assert (model.weights_, model.intercept_) == ([-INT64_MAX], INT64_MAX - 10)
 
 
@@ -188,11 +160,8 @@ def deployed(lab):
     ([1e10, 0.0, 0.0], 1, "within"),
     ([1.0, 2.0, 3.0], 2, "label 2"),
 ])
-def test_bad_input_is_explained_before_sending(lab, deployed, x, label, match):
-    sent = len(lab.transactions)
-    with pytest.raises(ConfigError, match=match):
-        deployed.update(x, label)
-    assert len(lab.transactions) == sent
+def test_bad_input_is_explained_before_sending(checks, deployed, x, label, match):
+    checks.assert_explained_before_sending(deployed.update, x, label, match=match)
 
 
 @pytest.mark.parametrize(("x", "label", "error"), [
@@ -200,14 +169,12 @@ def test_bad_input_is_explained_before_sending(lab, deployed, x, label, match):
     ([], 1, "WrongLength"),
     ([SCALE, 0, 0], 2, "UnknownLabel"),
 ])
-def test_bad_input_sent_straight_to_the_contract_reverts(lab, deployed, x, label, error):
-    with lab.reverts(error):
-        deployed.contract.update(x, label)
+def test_bad_input_sent_straight_to_the_contract_reverts(checks, deployed, x, label, error):
+    checks.reverts_on_chain(deployed.contract.update, x, label, error=error)
 
 
-def test_wrong_length_to_predict_reverts(lab, deployed):
-    with lab.reverts("WrongLength"):
-        deployed.contract.predict([SCALE] * 4)
+def test_wrong_length_to_predict_reverts(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.predict, [SCALE] * 4, error="WrongLength")
 
 
 def test_only_the_owner_may_train(lab, deployed):
@@ -217,25 +184,20 @@ def test_only_the_owner_may_train(lab, deployed):
 
 # -- deployment in chunks ------------------------------------------------------------------------
 
-def test_thousand_feature_model_deploys_with_every_transaction_under_the_cap(lab):
+def test_thousand_feature_model_deploys_with_every_transaction_under_the_cap(checks):
     rng = np.random.default_rng(5)
     model = make_model([int(v) for v in rng.integers(-10 * WEIGHT_SCALE, 10 * WEIGHT_SCALE, 1000)], -123_456)
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    assert max(tx.gas_used for tx in lab.transactions[sent:]) < TX_GAS_CAP
-    chain = handle.local_model()
-    assert (chain.weights_, chain.intercept_) == (model.weights_, model.intercept_)
-    x = rng.normal(0, 1, 1000)
-    assert handle.predict(x) == model.predict([x])[0]
+    handle, _ = checks.deploy_under_the_cap(model)
+    checks.assert_same_parameters(handle, model)
+    checks.assert_predictions_agree(handle, model, [rng.normal(0, 1, 1000)])
 
 
-def test_model_loaded_in_many_chunks_equals_the_twin(lab):
+def test_model_loaded_in_many_chunks_equals_the_twin(checks):
     model = make_model([(-1) ** i * i * 1000 for i in range(50)], 7)
     model.gas_per_word = 2_000_000  # pretend words are expensive: 8 words per transaction
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    assert [tx.method for tx in lab.transactions[sent:]].count("setWeights") == 2
-    assert handle.local_model().weights_ == model.weights_
+    handle, deployment = checks.deploy_under_the_cap(model)
+    assert [tx.method for tx in deployment].count("setWeights") == 2
+    checks.assert_same_parameters(handle, model)
 
 
 def test_chunk_not_starting_where_the_last_ended_reverts(lab):
@@ -259,11 +221,10 @@ def test_from_sklearn_quantises_weights_and_reports_the_error():
     assert model.quantisation_error_ == pytest.approx(3e-7)
 
 
-def test_breast_cancer_accuracy_on_chain_is_within_a_point_of_sklearn(lab, breast_cancer):
+def test_breast_cancer_accuracy_on_chain_is_within_a_point_of_sklearn(lab, checks, breast_cancer):
     estimator, X_test, y_test = breast_cancer
     model = DensePerceptron.from_sklearn(estimator)
-    handle = lab.deploy(model)
-    assert [handle.predict(x) for x in X_test] == list(model.predict(X_test))
+    checks.assert_predictions_agree(lab.deploy(model), model, X_test)
     accuracy = model.score(X_test, y_test)
     assert abs(accuracy - estimator.score(X_test, y_test)) <= 0.01
     assert accuracy > 0.9

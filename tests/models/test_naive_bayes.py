@@ -6,19 +6,16 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.naive_bayes import MultinomialNB
 
-from dcai_lab.datasets import load_digits, load_sentiment
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.datasets import load_digits
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import NaiveBayes
 from dcai_lab.models.naive_bayes import ALPHA_SCALE, MAX_COUNT, NO_SAMPLES_SCORE, log2_scaled, log_product
 
-PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-#: Digits pixels run 0 … 16; a pixel counts as present (ink) when its value is above this.
-DIGITS_INK_THRESHOLD = 4
+from .conftest import DIGITS_INK_THRESHOLD, LAB_PROPERTY, count_tables, sparse_samples, with_parameters
 
 
 def exact_log2_scaled(*factors: int) -> Decimal:
@@ -31,46 +28,25 @@ def exact_log2_scaled(*factors: int) -> Decimal:
 def make_model(feature_counts, class_counts, alpha: float = 1.0) -> NaiveBayes:
     """A twin with the given counts (one row of feature counts per class)."""
     feature_counts = np.array(feature_counts, dtype=np.int64)
-    model = NaiveBayes(feature_counts.shape[1], alpha=alpha)
-    model._init_model(feature_counts.shape[0])
-    model.feature_count_[:] = feature_counts
-    model.class_count_[:] = class_counts
-    return model
+    return with_parameters(NaiveBayes(feature_counts.shape[1], alpha=alpha), len(feature_counts),
+                           feature_count_=feature_counts, class_count_=class_counts)
 
 
 @st.composite
-def models(draw, max_features=6, max_classes=12):
+def models(draw):
     """Random twins; 2 … 12 classes, so both several features per slot and several slots per feature."""
-    n_features = draw(st.integers(1, max_features))
-    n_classes = draw(st.integers(2, max_classes))
-    class_counts = [draw(st.integers(0, 6)) for _ in range(n_classes)]
-    feature_counts = [[draw(st.integers(0, n)) for _ in range(n_features)] for n in class_counts]
-    alpha = draw(st.sampled_from([1.0, 0.5, 0.01, 3.25]))
-    return make_model(feature_counts, class_counts, alpha)
-
-
-def samples(n_features: int):
-    return st.sets(st.integers(0, n_features - 1), min_size=1).map(sorted)
+    feature_counts, class_counts = draw(count_tables(max_features=6, max_classes=12, max_class_count=6))
+    return make_model(feature_counts, class_counts, draw(st.sampled_from([1.0, 0.5, 0.01, 3.25])))
 
 
 @pytest.fixture(scope="module")
-def sentiment():
-    """The sentiment data without the few reviews that contain no vocabulary word (a sample needs one)."""
-    data = load_sentiment()
-    keep_train = np.asarray(data.X_train.sum(axis=1)).ravel() > 0
-    keep_test = np.asarray(data.X_test.sum(axis=1)).ravel() > 0
-    return data.X_train[keep_train], data.y_train[keep_train], data.X_test[keep_test], data.y_test[keep_test]
-
-
-@pytest.fixture(scope="module")
-def sentiment_model(sentiment):
-    X_train, y_train, _, _ = sentiment
-    return NaiveBayes(1000).fit(X_train, y_train)
+def sentiment_model(sentiment_split):
+    return NaiveBayes(1000).fit(sentiment_split.X_train, sentiment_split.y_train)
 
 
 # -- the fixed-point log ---------------------------------------------------------------------------
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(LAB_PROPERTY, max_examples=10)
 @given(xs=st.lists(st.integers(1, 2**256 - 1) | st.integers(1, 2**100), min_size=1, max_size=20))
 def test_log2_on_chain_equals_twin(lab, xs):
     with lab.anchor():
@@ -110,60 +86,40 @@ def test_log2_of_zero_reverts(lab):
 
 # -- the contract and the twin agree ---------------------------------------------------------------
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
-def test_predictions_match_twin_on_random_models(lab, data):
-    model = data.draw(models())
-    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        assert [handle.predict(x) for x in xs] == list(model.predict(xs))
+def test_predictions_match_twin_on_random_models(checks, data):
+    checks.random_predictions_agree(data, models(), sparse_samples, max_samples=4)
 
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
 def test_scores_match_twin_exactly_on_random_models(lab, data):
     model = data.draw(models())
-    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=4))
+    xs = data.draw(st.lists(sparse_samples(model.n_features), min_size=1, max_size=4))
     with lab.anchor():
         handle = lab.deploy(model)
         assert [handle.contract.scores(x) for x in xs] == model.scores(xs)
 
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
-def test_updates_leave_contract_and_twin_with_equal_parameters(lab, data):
-    model = data.draw(models())
-    updates = data.draw(st.lists(st.tuples(samples(model.n_features), st.integers(0, model.n_classes_ - 1)),
-                                 min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        for x, label in updates:
-            handle.update(x, label)
-            model.partial_fit([x], [label])
-        chain = handle.local_model()
-        assert chain.class_count_.tolist() == model.class_count_.tolist()
-        assert chain.feature_count_.tolist() == model.feature_count_.tolist()
-        assert chain.alpha_scaled == model.alpha_scaled
-        assert [handle.predict(x) for x, _ in updates] == list(model.predict([x for x, _ in updates]))
+def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
+    checks.random_updates_agree(data, models(), sparse_samples, also=("alpha_scaled",))
 
 
-def test_larger_model_matches_twin_after_updates(lab):
+def test_larger_model_matches_twin_after_updates(lab, checks):
     rng = np.random.default_rng(7)
     X = (rng.random((80, 200)) < 0.08).astype(int)
     X[:, 0] = 1
     model = NaiveBayes(200, alpha=0.3).fit(X, np.arange(80) % 7)
     handle = lab.deploy(model)
     for label in rng.integers(0, 7, 6):
-        x = sorted(rng.choice(200, 25, replace=False).tolist())
-        handle.update(x, int(label))
-        model.partial_fit([x], [label])
-    chain = handle.local_model()
-    assert chain.feature_count_.tolist() == model.feature_count_.tolist()
-    assert chain.class_count_.tolist() == model.class_count_.tolist()
+        checks.update_both(handle, model, sorted(rng.choice(200, 25, replace=False).tolist()), int(label))
+    checks.assert_same_parameters(handle, model, also=("alpha_scaled",))
     test = [sorted(rng.choice(200, 30, replace=False).tolist()) for _ in range(12)]
     assert [handle.contract.scores(x) for x in test] == model.scores(test)
-    assert [handle.predict(x) for x in test] == list(model.predict(test))
+    checks.assert_predictions_agree(handle, model, test)
 
 
 def test_class_totals_are_the_sums_of_the_loaded_counts(lab):
@@ -215,22 +171,15 @@ def test_long_samples_do_not_underflow(lab):
 
 # -- limits: revert, never wrap ------------------------------------------------------------------------
 
-def test_sample_count_limit_reverts_instead_of_wrapping(lab):
+def test_sample_count_limit_reverts_instead_of_wrapping(lab, checks):
     model = make_model([[0, 1], [0, 0]], [MAX_COUNT, 0])
-    handle = lab.deploy(model)
-    with pytest.raises(ConfigError, match="samples"):
-        model.partial_fit([[0]], [0])
-    with lab.reverts("SampleCountLimit"):
-        handle.update([0], 0)
+    checks.assert_both_refuse_update(lab.deploy(model), model, [0], 0, error="SampleCountLimit", match="samples")
 
 
-def test_feature_count_limit_reverts_instead_of_wrapping(lab):
+def test_feature_count_limit_reverts_instead_of_wrapping(lab, checks):
     model = make_model([[MAX_COUNT, 1], [0, 0]], [MAX_COUNT - 1, 0])
-    handle = lab.deploy(model)
-    with pytest.raises(ConfigError, match="largest count"):
-        model.partial_fit([[0, 1]], [0])
-    with lab.reverts("FeatureCountLimit"):
-        handle.update([0, 1], 0)
+    checks.assert_both_refuse_update(lab.deploy(model), model, [0, 1], 0, error="FeatureCountLimit",
+                                     match="largest count")
     assert model.class_count_.tolist() == [MAX_COUNT - 1, 0]
 
 
@@ -320,12 +269,9 @@ def test_only_the_owner_trains(lab):
     ([1, 1], 0),          # a feature given twice
     ([0, 1], 3),          # an unknown label
 ])
-def test_bad_input_is_explained_before_sending(lab, x, label):
+def test_bad_input_is_explained_before_sending(lab, checks, x, label):
     handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1], [2, 0, 0, 0]], [3, 2, 2]))
-    n_transactions = len(lab.transactions)
-    with pytest.raises(ConfigError):
-        handle.update(x, label)
-    assert len(lab.transactions) == n_transactions
+    checks.assert_explained_before_sending(handle.update, x, label)
 
 
 @pytest.mark.parametrize(("x", "label", "error"), [
@@ -334,10 +280,9 @@ def test_bad_input_is_explained_before_sending(lab, x, label):
     ([2, 1], 0, "FeaturesNotIncreasing"),
     ([0, 1], 3, "UnknownLabel"),
 ])
-def test_bad_update_sent_to_the_contract_reverts(lab, x, label, error):
+def test_bad_update_sent_to_the_contract_reverts(lab, checks, x, label, error):
     handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1], [2, 0, 0, 0]], [3, 2, 2]))
-    with lab.reverts(error):
-        handle.contract.update(x, label)
+    checks.reverts_on_chain(handle.contract.update, x, label, error=error)
 
 
 @pytest.mark.parametrize(("x", "error"), [
@@ -345,22 +290,15 @@ def test_bad_update_sent_to_the_contract_reverts(lab, x, label, error):
     ([], "EmptySample"),
     ([2, 1], "FeaturesNotIncreasing"),
 ])
-def test_bad_prediction_request_sent_to_the_contract_reverts(lab, x, error):
+def test_bad_prediction_request_sent_to_the_contract_reverts(lab, checks, x, error):
     handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1]], [3, 2]))
-    with lab.reverts(error):
-        handle.contract.predict(x)
+    checks.reverts_on_chain(handle.contract.predict, x, error=error)
 
 
 # -- scikit-learn --------------------------------------------------------------------------------------
 
-def binarised_digits():
-    data = load_digits()
-    return ((data.X_train > DIGITS_INK_THRESHOLD).astype(int), data.y_train,
-            (data.X_test > DIGITS_INK_THRESHOLD).astype(int), data.y_test)
-
-
-def test_from_sklearn_copies_the_counts_and_only_approximates_the_logs():
-    X_train, y_train, _, _ = binarised_digits()
+def test_from_sklearn_copies_the_counts_and_only_approximates_the_logs(binary_digits):
+    X_train, y_train, _, _ = binary_digits
     estimator = MultinomialNB(alpha=0.5).fit(X_train, y_train)
     converted = NaiveBayes.from_sklearn(estimator)
     ours = NaiveBayes(64, alpha=0.5).fit(X_train, y_train)
@@ -384,13 +322,10 @@ def test_from_sklearn_rejects_a_prior_that_is_not_the_empirical_one():
 
 # -- real data -----------------------------------------------------------------------------------------
 
-def test_digits_on_chain_is_as_accurate_as_sklearn(lab, capsys):
-    X_train, y_train, X_test, y_test = binarised_digits()
+def test_digits_on_chain_is_as_accurate_as_sklearn(lab, checks, binary_digits, capsys):
+    X_train, y_train, X_test, y_test = binary_digits
     model = NaiveBayes(64).fit(X_train, y_train)
-    handle = lab.deploy(model)
-    subset = range(0, len(y_test), 8)
-    on_chain = [handle.predict(X_test[i]) for i in subset]
-    assert on_chain == list(model.predict(X_test[list(subset)]))
+    on_chain = checks.assert_predictions_agree(lab.deploy(model), model, X_test[::8])
     ours = model.score(X_test, y_test)
     sklearn = MultinomialNB().fit(X_train, y_train).score(X_test, y_test)
     pixels = load_digits()
@@ -403,12 +338,11 @@ def test_digits_on_chain_is_as_accurate_as_sklearn(lab, capsys):
     assert ours > 0.8
 
 
-def test_sentiment_on_chain_predicts_both_classes_as_well_as_sklearn(lab, sentiment, sentiment_model, capsys):
-    X_train, y_train, X_test, y_test = sentiment
-    handle = lab.deploy(sentiment_model)
+def test_sentiment_on_chain_predicts_both_classes_as_well_as_sklearn(lab, checks, sentiment_split, sentiment_model,
+                                                                     capsys):
+    X_train, y_train, X_test, y_test = sentiment_split
     subset = list(range(0, X_test.shape[0], 10))
-    on_chain = np.array([handle.predict(X_test[i]) for i in subset])
-    assert on_chain.tolist() == list(sentiment_model.predict(X_test[subset]))
+    on_chain = np.array(checks.assert_predictions_agree(lab.deploy(sentiment_model), sentiment_model, X_test[subset]))
     subset_accuracy = float(np.mean(on_chain == y_test[subset]))
     ours = sentiment_model.score(X_test, y_test)
     sklearn = MultinomialNB().fit(X_train, y_train).score(X_test, y_test)
@@ -420,25 +354,20 @@ def test_sentiment_on_chain_predicts_both_classes_as_well_as_sklearn(lab, sentim
     assert abs(ours - sklearn) <= 0.01
 
 
-def test_thousand_feature_model_deploys_in_chunks_under_the_gas_cap(lab, sentiment_model):
+def test_thousand_feature_model_deploys_in_chunks_under_the_gas_cap(checks, sentiment_model):
     # Every word was seen, so all 200 slots (five words × two classes each) hold counts. Make the
     # model five times wider so that the loading needs several chunks.
     wide = make_model(np.hstack([sentiment_model.feature_count_] * 5), sentiment_model.class_count_)
-    n_before = len(lab.transactions)
-    lab.deploy(sentiment_model)
-    gas = [tx.gas_used for tx in lab.transactions[n_before:]]
-    assert len(gas) == 3  # constructor, one chunk of counts, finishInitialisation
-    assert sum(gas) < 0.2 * 56_828_990  # the reference needed 56.8M gas in 14 transactions
-    n_before = len(lab.transactions)
-    handle = lab.deploy(wide)
-    gas = [tx.gas_used for tx in lab.transactions[n_before:]]
-    assert len(gas) >= 4  # constructor, two or more chunks, finishInitialisation
-    assert max(gas) <= TX_GAS_CAP
+    _, deployment = checks.deploy_under_the_cap(sentiment_model)
+    assert len(deployment) == 3  # constructor, one chunk of counts, finishInitialisation
+    assert sum(tx.gas_used for tx in deployment) < 0.2 * 56_828_990  # the reference needed 56.8M gas in 14 transactions
+    handle, deployment = checks.deploy_under_the_cap(wide)
+    assert len(deployment) >= 4  # constructor, two or more chunks, finishInitialisation
     assert handle.contract.featureCounts(1, 4990, 10) == wide.feature_count_[1, 4990:].tolist()  # the last chunk landed
 
 
-def test_feature_log_prob_matches_sklearn_within_the_log_resolution(sentiment):
-    X_train, y_train, _, _ = sentiment
+def test_feature_log_prob_matches_sklearn_within_the_log_resolution(sentiment_split):
+    X_train, y_train, _, _ = sentiment_split
     estimator = MultinomialNB(alpha=1.0).fit(X_train, y_train)
     ours = NaiveBayes(1000).fit(X_train, y_train)
     assert np.max(np.abs(ours.feature_log_prob_ - estimator.feature_log_prob_)) < 2 * math.log(2) / 2**16 + 1e-12

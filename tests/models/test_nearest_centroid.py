@@ -2,31 +2,28 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
 from dcai_lab.datasets import load_digits
-from dcai_lab.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SCALE, NearestCentroid
 from dcai_lab.models.nearest_centroid import MAX_CLASS_COUNT
+
+from .conftest import LAB_PROPERTY, Split, with_parameters
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 # scikit-learn warns that some digit pixels never vary within a class; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:self.within_class_std_dev_:UserWarning")
-PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def make_model(centroids, counts) -> NearestCentroid:
     """A twin with the given fixed-point centroids (one row per class) and class counts."""
     centroids = np.array(centroids, dtype=np.int64)
-    model = NearestCentroid(centroids.shape[1])
-    model._init_model(centroids.shape[0])
-    model.centroids_[:] = centroids
-    model.class_count_[:] = counts
-    return model
+    return with_parameters(NearestCentroid(centroids.shape[1]), len(centroids),
+                           centroids_=centroids, class_count_=counts)
 
 
 @st.composite
@@ -46,43 +43,26 @@ def samples(n_features: int):
 
 # -- the contract and the twin agree ---------------------------------------------------------------
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
-def test_predictions_match_twin_on_random_models(lab, data):
-    model = data.draw(models())
-    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        assert [handle.predict(x) for x in xs] == list(model.predict(xs))
+def test_predictions_match_twin_on_random_models(checks, data):
+    checks.random_predictions_agree(data, models(), samples, max_samples=4)
 
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
-def test_updates_leave_contract_and_twin_with_equal_parameters(lab, data):
-    model = data.draw(models())
-    updates = data.draw(st.lists(st.tuples(samples(model.n_features), st.integers(0, model.n_classes_ - 1)),
-                                 min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        for x, label in updates:
-            handle.update(x, label)
-            model.partial_fit([x], [label])
-        chain = handle.local_model()
-        assert chain.centroids_.tolist() == model.centroids_.tolist()
-        assert chain.class_count_.tolist() == model.class_count_.tolist()
-        assert [handle.predict(x) for x, _ in updates] == list(model.predict([x for x, _ in updates]))
+def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
+    checks.random_updates_agree(data, models(), samples)
 
 
-def test_larger_model_matches_twin_after_updates(lab):
+def test_larger_model_matches_twin_after_updates(lab, checks):
     rng = np.random.default_rng(7)
     model = NearestCentroid(37).fit(rng.normal(size=(40, 37)), np.arange(40) % 5)
     handle = lab.deploy(model)
     for x, label in zip(rng.normal(size=(8, 37)), rng.integers(0, 5, 8)):
-        handle.update(x, int(label))
-        model.partial_fit([x], [label])
-    assert handle.local_model().centroids_.tolist() == model.centroids_.tolist()
-    test = rng.normal(size=(10, 37))
-    assert [handle.predict(x) for x in test] == list(model.predict(test))
+        checks.update_both(handle, model, x, int(label))
+    checks.assert_same_parameters(handle, model)
+    checks.assert_predictions_agree(handle, model, rng.normal(size=(10, 37)))
 
 
 def test_squared_distances_match_twin(lab):
@@ -93,7 +73,7 @@ def test_squared_distances_match_twin(lab):
     assert [handle.contract.squaredDistance(sample, c) for c in range(2)] == list(model.squared_distances([x])[0])
 
 
-def test_extreme_values_neither_overflow_nor_lose_precision(lab):
+def test_extreme_values_neither_overflow_nor_lose_precision(lab, checks):
     model = make_model([[INT64_MAX, INT64_MIN, INT64_MAX, 0, INT64_MIN], [INT64_MIN, INT64_MAX, 0, 0, 1]], [3, 0])
     handle = lab.deploy(model)
     x = (INT64_MIN, INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN)
@@ -101,7 +81,7 @@ def test_extreme_values_neither_overflow_nor_lose_precision(lab):
     assert handle.contract.predict(list(x)) == model._predict_sample(x)
     handle.contract.update(list(x), 0)
     model._update_sample(x, 0)
-    assert handle.local_model().centroids_.tolist() == model.centroids_.tolist()
+    checks.assert_same_parameters(handle, model)
 
 
 # -- the arithmetic, pinned ---------------------------------------------------------------------------
@@ -148,35 +128,27 @@ def deployed(lab):
     return lab.deploy(make_model([[0, 0, 0], [SCALE, SCALE, SCALE]], [1, 1]))
 
 
-def test_wrong_length_is_explained_before_sending(lab, deployed):
-    sent = len(lab.transactions)
-    with pytest.raises(ConfigError, match="vector of 3 values"):
-        deployed.update([1.0, 2.0], 0)
-    with pytest.raises(ConfigError, match="vector of 3 values"):
-        deployed.predict([1.0, 2.0, 3.0, 4.0])
-    assert len(lab.transactions) == sent
+def test_wrong_length_is_explained_before_sending(checks, deployed):
+    checks.assert_explained_before_sending(deployed.update, [1.0, 2.0], 0, match="vector of 3 values")
+    checks.assert_explained_before_sending(deployed.predict, [1.0, 2.0, 3.0, 4.0], match="vector of 3 values")
 
 
-def test_wrong_length_reverts_on_chain(lab, deployed):
-    with lab.reverts("WrongLength"):
-        deployed.contract.update([1, 2], 0)
-    with lab.reverts("WrongLength"):
-        deployed.contract.predict([1, 2, 3, 4])
+def test_wrong_length_reverts_on_chain(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [1, 2], 0, error="WrongLength")
+    checks.reverts_on_chain(deployed.contract.predict, [1, 2, 3, 4], error="WrongLength")
 
 
-def test_unknown_label_is_explained_before_sending(deployed):
-    with pytest.raises(ConfigError, match="label 2 is not one of this model's classes"):
-        deployed.update([1.0, 2.0, 3.0], 2)
+def test_unknown_label_is_explained_before_sending(checks, deployed):
+    checks.assert_explained_before_sending(deployed.update, [1.0, 2.0, 3.0], 2,
+                                           match="label 2 is not one of this model's classes")
 
 
-def test_unknown_label_reverts_on_chain(lab, deployed):
-    with lab.reverts("UnknownLabel"):
-        deployed.contract.update([1, 2, 3], 2)
+def test_unknown_label_reverts_on_chain(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [1, 2, 3], 2, error="UnknownLabel")
 
 
-def test_only_the_owner_may_update(lab, deployed):
-    with lab.reverts("NotOwner"):
-        deployed.contract.update([1, 2, 3], 0, sender=lab.accounts.alice)
+def test_only_the_owner_may_update(lab, checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [1, 2, 3], 0, error="NotOwner", sender=lab.accounts.alice)
 
 
 def test_parameters_cannot_be_loaded_after_initialisation(lab, deployed):
@@ -204,25 +176,23 @@ def test_a_model_needs_two_classes(lab):
         lab.deploy_contract("NearestCentroid", 3, [4])
 
 
-def test_a_full_class_count_reverts_instead_of_wrapping(lab):
+def test_a_full_class_count_reverts_instead_of_wrapping(lab, checks):
     model = make_model([[0], [0]], [MAX_CLASS_COUNT, 0])
-    handle = lab.deploy(model)
-    with lab.reverts("ClassCountFull"):
-        handle.update([1.0], 0)
-    with pytest.raises(ConfigError, match="the most it can hold"):
-        model.partial_fit([[1.0]], [0])
+    checks.assert_both_refuse_update(lab.deploy(model), model, [1.0], 0, error="ClassCountFull",
+                                     match="the most it can hold")
 
 
 # -- scikit-learn --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def digits():
+    """The digits with pixel values scaled to 0 … 1."""
     data = load_digits()
-    return data.X_train / 16, data.X_test / 16, data.y_train, data.y_test
+    return Split(data.X_train / 16, data.y_train, data.X_test / 16, data.y_test)
 
 
 def test_from_sklearn_quantises_the_centroids(digits):
-    X_train, X_test, y_train, _ = digits
+    X_train, y_train, X_test, _ = digits
     estimator = SklearnNearestCentroid().fit(X_train, y_train)
     model = NearestCentroid.from_sklearn(estimator, class_counts=np.bincount(y_train))
     assert model.quantisation_error_ <= 0.5 / SCALE
@@ -231,31 +201,25 @@ def test_from_sklearn_quantises_the_centroids(digits):
 
 
 def test_from_sklearn_rejects_shrunk_centroids(digits):
-    X_train, _, y_train, _ = digits
+    X_train, y_train, _, _ = digits
     estimator = SklearnNearestCentroid(shrink_threshold=0.2).fit(X_train, y_train)
     with pytest.raises(ConfigError, match="no shrink_threshold"):
         NearestCentroid.from_sklearn(estimator, class_counts=np.bincount(y_train))
 
 
 def test_from_sklearn_needs_one_count_per_class(digits):
-    X_train, _, y_train, _ = digits
+    X_train, y_train, _, _ = digits
     estimator = SklearnNearestCentroid().fit(X_train, y_train)
     with pytest.raises(ConfigError, match="class_counts must be 10 whole numbers"):
         NearestCentroid.from_sklearn(estimator, class_counts=[1, 2])
 
 
-def test_digits_accuracy_matches_sklearn_and_chain_agrees(lab, digits):
-    X_train, X_test, y_train, y_test = digits
-    baseline = SklearnNearestCentroid().fit(X_train, y_train).score(X_test, y_test)
-    model = NearestCentroid(64).fit(X_train, y_train)
-    assert abs(model.score(X_test, y_test) - baseline) <= 0.01
-    handle = lab.deploy(model)
-    subset = X_test[:40]
-    assert [handle.predict(x) for x in subset] == list(model.predict(subset))
+def test_digits_accuracy_matches_sklearn_and_chain_agrees(checks, digits):
+    checks.assert_as_accurate_as_sklearn(NearestCentroid(64), SklearnNearestCentroid(), digits, on_chain=40)
 
 
 def test_digits_trained_one_sample_at_a_time_stays_close_to_sklearn(digits):
-    X_train, X_test, y_train, y_test = digits
+    X_train, y_train, X_test, y_test = digits
     baseline = SklearnNearestCentroid().fit(X_train, y_train).score(X_test, y_test)
     model = NearestCentroid(64).partial_fit(X_train, y_train, classes=range(10))
     assert abs(model.score(X_test, y_test) - baseline) <= 0.01
@@ -263,21 +227,16 @@ def test_digits_trained_one_sample_at_a_time_stays_close_to_sklearn(digits):
 
 # -- deployment ---------------------------------------------------------------------------------------
 
-def test_1000_feature_model_deploys_in_transactions_under_the_cap(lab):
+def test_1000_feature_model_deploys_in_transactions_under_the_cap(checks):
     rng = np.random.default_rng(3)
     model = NearestCentroid(1000).fit(rng.normal(size=(6, 1000)), [0, 1, 0, 1, 0, 1])
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    assert max(tx.gas_used for tx in lab.transactions[sent:]) < TX_GAS_CAP
-    assert handle.local_model().centroids_.tolist() == model.centroids_.tolist()
+    handle, _ = checks.deploy_under_the_cap(model)
+    checks.assert_same_parameters(handle, model)
 
 
-def test_centroids_too_large_for_one_transaction_load_in_chunks(lab):
+def test_centroids_too_large_for_one_transaction_load_in_chunks(checks):
     rng = np.random.default_rng(4)
     model = make_model(rng.integers(INT64_MIN, INT64_MAX, size=(4, 1000)), [1, 2, 3, 4])  # 1,000 full words
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    deployment = lab.transactions[sent:]
+    handle, deployment = checks.deploy_under_the_cap(model)
     assert len(deployment) > 3  # constructor, several chunks, finishInitialisation
-    assert max(tx.gas_used for tx in deployment) < TX_GAS_CAP
-    assert handle.local_model().centroids_.tolist() == model.centroids_.tolist()
+    checks.assert_same_parameters(handle, model)

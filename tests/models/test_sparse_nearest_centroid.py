@@ -4,90 +4,59 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 
-from dcai_lab.datasets import load_digits, load_sentiment
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.datasets import load_digits
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SparseNearestCentroid
 from dcai_lab.models.sparse_nearest_centroid import MAX_CLASS_COUNT
 
+from .conftest import LAB_PROPERTY, count_tables, sparse_samples, with_parameters
+
 # scikit-learn warns that some features never vary within a class; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:self.within_class_std_dev_:UserWarning")
-PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def make_model(feature_counts, class_counts) -> SparseNearestCentroid:
     """A twin with the given counts (one row of feature counts per class), Σ count² derived."""
     feature_counts = np.array(feature_counts, dtype=np.int64)
-    model = SparseNearestCentroid(feature_counts.shape[1])
-    model._init_model(feature_counts.shape[0])
-    model.feature_count_[:] = feature_counts
-    model.class_count_[:] = class_counts
-    model.sum_squared_counts_[:] = [sum(int(c) ** 2 for c in row) for row in feature_counts]
-    return model
+    return with_parameters(SparseNearestCentroid(feature_counts.shape[1]), len(feature_counts),
+                           feature_count_=feature_counts, class_count_=class_counts,
+                           sum_squared_counts_=[sum(int(c) ** 2 for c in row) for row in feature_counts])
 
 
-@st.composite
-def models(draw, max_features=6, max_classes=10):
-    n_features = draw(st.integers(1, max_features))
-    n_classes = draw(st.integers(2, max_classes))
-    class_counts = [draw(st.integers(0, 5)) for _ in range(n_classes)]
-    feature_counts = [[draw(st.integers(0, n)) for _ in range(n_features)] for n in class_counts]
-    return make_model(feature_counts, class_counts)
-
-
-def samples(n_features: int):
-    return st.sets(st.integers(0, n_features - 1), min_size=1).map(sorted)
+def models():
+    """Random twins with 2 … 10 classes."""
+    return count_tables(max_features=6, max_classes=10, max_class_count=5).map(lambda tables: make_model(*tables))
 
 
 # -- the contract and the twin agree ---------------------------------------------------------------
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
-def test_predictions_match_twin_on_random_models(lab, data):
-    model = data.draw(models())
-    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        assert [handle.predict(x) for x in xs] == list(model.predict(xs))
+def test_predictions_match_twin_on_random_models(checks, data):
+    checks.random_predictions_agree(data, models(), sparse_samples, max_samples=4)
 
 
-@PROPERTY
+@LAB_PROPERTY
 @given(data=st.data())
-def test_updates_leave_contract_and_twin_with_equal_parameters(lab, data):
-    model = data.draw(models())
-    updates = data.draw(st.lists(st.tuples(samples(model.n_features), st.integers(0, model.n_classes_ - 1)),
-                                 min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        for x, label in updates:
-            handle.update(x, label)
-            model.partial_fit([x], [label])
-        chain = handle.local_model()
-        assert chain.feature_count_.tolist() == model.feature_count_.tolist()
-        assert chain.class_count_.tolist() == model.class_count_.tolist()
-        assert list(chain.sum_squared_counts_) == list(model.sum_squared_counts_)
-        assert [handle.predict(x) for x, _ in updates] == list(model.predict([x for x, _ in updates]))
+def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
+    checks.random_updates_agree(data, models(), sparse_samples)
 
 
-def test_larger_model_matches_twin_after_updates(lab):
+def test_larger_model_matches_twin_after_updates(lab, checks):
     rng = np.random.default_rng(11)
     X = (rng.random((60, 150)) < 0.1).astype(int)
     X[:, 0] = 1
     model = SparseNearestCentroid(150).fit(X, np.arange(60) % 10)
     handle = lab.deploy(model)
     for label in rng.integers(0, 10, 6):
-        x = sorted(rng.choice(150, 12, replace=False).tolist())
-        handle.update(x, int(label))
-        model.partial_fit([x], [label])
-    chain = handle.local_model()
-    assert chain.feature_count_.tolist() == model.feature_count_.tolist()
-    assert list(chain.sum_squared_counts_) == list(model.sum_squared_counts_)
-    test = [sorted(rng.choice(150, 15, replace=False).tolist()) for _ in range(10)]
-    assert [handle.predict(x) for x in test] == list(model.predict(test))
+        checks.update_both(handle, model, sorted(rng.choice(150, 12, replace=False).tolist()), int(label))
+    checks.assert_same_parameters(handle, model)
+    checks.assert_predictions_agree(handle, model, [sorted(rng.choice(150, 15, replace=False).tolist())
+                                                    for _ in range(10)])
 
 
 def test_squared_distance_is_the_exact_fraction(lab):
@@ -98,16 +67,15 @@ def test_squared_distance_is_the_exact_fraction(lab):
     assert distances == list(model.squared_distances([[0, 2]])[0]) == [Fraction(17, 9), Fraction(1, 8)]
 
 
-def test_extreme_counts_neither_overflow_nor_lose_precision(lab):
+def test_extreme_counts_neither_overflow_nor_lose_precision(lab, checks):
     top = MAX_CLASS_COUNT
     model = make_model([[top, top - 1, 0, 1], [0, 1, top - 1, top - 1]], [top, top - 1])
     handle = lab.deploy(model)
     x = [0, 2, 3]
     assert [Fraction(*handle.contract.squaredDistance(x, c)) for c in range(2)] == list(model.squared_distances([x])[0])
     assert handle.predict(x) == model.predict([x])[0]
-    handle.update(x, 1)
-    model.partial_fit([x], [1])
-    assert list(handle.local_model().sum_squared_counts_) == list(model.sum_squared_counts_)
+    checks.update_both(handle, model, x, 1)
+    checks.assert_same_parameters(handle, model)
 
 
 def test_fit_and_partial_fit_give_the_same_counts():
@@ -150,51 +118,40 @@ def deployed(lab):
     return lab.deploy(make_model([[1, 0, 1, 0], [0, 1, 0, 1]], [1, 1]))
 
 
-def test_empty_sample_is_explained_before_sending(lab, deployed):
-    sent = len(lab.transactions)
-    with pytest.raises(ConfigError, match="the sample is empty"):
-        deployed.update([], 0)
-    assert len(lab.transactions) == sent
+def test_empty_sample_is_explained_before_sending(checks, deployed):
+    checks.assert_explained_before_sending(deployed.update, [], 0, match="the sample is empty")
 
 
-def test_empty_sample_reverts_on_chain(lab, deployed):
-    with lab.reverts("EmptySample"):
-        deployed.contract.update([], 0)
+def test_empty_sample_reverts_on_chain(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [], 0, error="EmptySample")
 
 
-def test_out_of_range_feature_is_explained_before_sending(deployed):
-    with pytest.raises(ConfigError, match="feature index 4 is out of range"):
-        deployed.predict([1, 4])
+def test_out_of_range_feature_is_explained_before_sending(checks, deployed):
+    checks.assert_explained_before_sending(deployed.predict, [1, 4], match="feature index 4 is out of range")
 
 
-def test_out_of_range_feature_reverts_on_chain(lab, deployed):
-    with lab.reverts("FeatureOutOfRange"):
-        deployed.contract.predict([1, 4])
+def test_out_of_range_feature_reverts_on_chain(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.predict, [1, 4], error="FeatureOutOfRange")
 
 
-def test_repeated_feature_is_explained_before_sending(deployed):
-    with pytest.raises(ConfigError, match="feature 2 appears twice"):
-        deployed.update([2, 2], 0)
+def test_repeated_feature_is_explained_before_sending(checks, deployed):
+    checks.assert_explained_before_sending(deployed.update, [2, 2], 0, match="feature 2 appears twice")
 
 
-def test_features_out_of_order_revert_on_chain(lab, deployed):
-    with lab.reverts("FeaturesNotIncreasing"):
-        deployed.contract.update([2, 1], 0)
+def test_features_out_of_order_revert_on_chain(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [2, 1], 0, error="FeaturesNotIncreasing")
 
 
-def test_unknown_label_is_explained_before_sending(deployed):
-    with pytest.raises(ConfigError, match="label 2 is not one of this model's classes"):
-        deployed.update([1], 2)
+def test_unknown_label_is_explained_before_sending(checks, deployed):
+    checks.assert_explained_before_sending(deployed.update, [1], 2, match="label 2 is not one of this model's classes")
 
 
-def test_unknown_label_reverts_on_chain(lab, deployed):
-    with lab.reverts("UnknownLabel"):
-        deployed.contract.update([1], 2)
+def test_unknown_label_reverts_on_chain(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [1], 2, error="UnknownLabel")
 
 
-def test_only_the_owner_may_update(lab, deployed):
-    with lab.reverts("NotOwner"):
-        deployed.contract.update([1], 0, sender=lab.accounts.alice)
+def test_only_the_owner_may_update(lab, checks, deployed):
+    checks.reverts_on_chain(deployed.contract.update, [1], 0, error="NotOwner", sender=lab.accounts.alice)
 
 
 def test_parameters_cannot_be_loaded_after_initialisation(lab, deployed):
@@ -242,34 +199,16 @@ def test_a_model_needs_two_classes(lab):
         lab.deploy_contract("SparseNearestCentroid", 3, [4])
 
 
-def test_a_full_class_count_reverts_instead_of_wrapping(lab):
+def test_a_full_class_count_reverts_instead_of_wrapping(lab, checks):
     model = make_model([[0], [0]], [MAX_CLASS_COUNT, 0])
-    handle = lab.deploy(model)
-    with lab.reverts("ClassCountFull"):
-        handle.update([0], 0)
-    with pytest.raises(ConfigError, match="the most it can hold"):
-        model.partial_fit([[0]], [0])
+    checks.assert_both_refuse_update(lab.deploy(model), model, [0], 0, error="ClassCountFull",
+                                     match="the most it can hold")
 
 
 # -- scikit-learn and real data -----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def binary_digits():
-    data = load_digits()
-    return (data.X_train > 4).astype(int), (data.X_test > 4).astype(int), data.y_train, data.y_test
-
-
-@pytest.fixture(scope="module")
-def sentiment():
-    data = load_sentiment()
-    # A sentence without any vocabulary word is an empty sample, which the contract refuses.
-    train = np.asarray(data.X_train.sum(axis=1)).ravel() > 0
-    test = np.asarray(data.X_test.sum(axis=1)).ravel() > 0
-    return data.X_train[train], data.X_test[test], data.y_train[train], data.y_test[test]
-
-
 def test_from_sklearn_recovers_the_counts_of_binary_data(binary_digits):
-    X_train, _, y_train, _ = binary_digits
+    X_train, y_train, _, _ = binary_digits
     estimator = SklearnNearestCentroid().fit(X_train, y_train)
     model = SparseNearestCentroid.from_sklearn(estimator, class_counts=np.bincount(y_train))
     fitted = SparseNearestCentroid(64).fit(X_train, y_train)
@@ -284,43 +223,26 @@ def test_from_sklearn_refuses_centroids_of_non_binary_data():
         SparseNearestCentroid.from_sklearn(estimator, class_counts=np.bincount(data.y_train))
 
 
-def test_binary_digits_accuracy_matches_sklearn_and_chain_agrees(lab, binary_digits):
-    X_train, X_test, y_train, y_test = binary_digits
-    baseline = SklearnNearestCentroid().fit(X_train, y_train).score(X_test, y_test)
-    model = SparseNearestCentroid(64).fit(X_train, y_train)
-    assert abs(model.score(X_test, y_test) - baseline) <= 0.01
-    handle = lab.deploy(model)
-    subset = X_test[:40]
-    assert [handle.predict(x) for x in subset] == list(model.predict(subset))
+def test_binary_digits_accuracy_matches_sklearn_and_chain_agrees(checks, binary_digits):
+    checks.assert_as_accurate_as_sklearn(SparseNearestCentroid(64), SklearnNearestCentroid(), binary_digits,
+                                         on_chain=40)
 
 
-def test_sentiment_accuracy_matches_sklearn_and_chain_agrees(lab, sentiment):
-    X_train, X_test, y_train, y_test = sentiment
-    baseline = SklearnNearestCentroid().fit(X_train, y_train).score(X_test, y_test)
-    model = SparseNearestCentroid(1000).fit(X_train, y_train)
-    assert abs(model.score(X_test, y_test) - baseline) <= 0.01
-    handle = lab.deploy(model)
-    subset = X_test[:30]
-    assert [handle.predict(x) for x in subset] == list(model.predict(subset))
+def test_sentiment_accuracy_matches_sklearn_and_chain_agrees(checks, sentiment_split):
+    checks.assert_as_accurate_as_sklearn(SparseNearestCentroid(1000), SklearnNearestCentroid(), sentiment_split,
+                                         on_chain=30)
 
 
-def test_1000_feature_model_deploys_in_transactions_under_the_cap(lab):
+def test_1000_feature_model_deploys_in_transactions_under_the_cap(checks):
     rng = np.random.default_rng(5)
     model = make_model(rng.integers(0, 2**31, size=(2, 1000)), [2**31, 2**31])  # every lane full
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    assert max(tx.gas_used for tx in lab.transactions[sent:]) < TX_GAS_CAP
-    assert handle.local_model().feature_count_.tolist() == model.feature_count_.tolist()
+    handle, _ = checks.deploy_under_the_cap(model)
+    checks.assert_same_parameters(handle, model)
 
 
-def test_counts_too_large_for_one_transaction_load_in_chunks(lab):
+def test_counts_too_large_for_one_transaction_load_in_chunks(checks):
     rng = np.random.default_rng(6)
     model = make_model(rng.integers(0, 2**31, size=(10, 400)), [2**31] * 10)  # 800 words, mostly full
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    deployment = lab.transactions[sent:]
+    handle, deployment = checks.deploy_under_the_cap(model)
     assert len(deployment) > 3  # constructor, several chunks, finishInitialisation
-    assert max(tx.gas_used for tx in deployment) < TX_GAS_CAP
-    chain = handle.local_model()
-    assert chain.feature_count_.tolist() == model.feature_count_.tolist()
-    assert list(chain.sum_squared_counts_) == list(model.sum_squared_counts_)
+    checks.assert_same_parameters(handle, model)

@@ -4,17 +4,17 @@ converted from scikit-learn is as accurate on chain as in scikit-learn."""
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import Perceptron
 
-from dcai_lab.datasets import load_sentiment
-from dcai_lab.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SparsePerceptron
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
 
-PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+from .conftest import LAB_PROPERTY, sparse_samples, with_parameters
+
+PROPERTY = settings(LAB_PROPERTY, max_examples=20)
 INT32_MAX = 2**31 - 1
 #: How many test reviews are predicted on chain (calls are ~50/s on pyevm); the twin does them all.
 ON_CHAIN_SUBSET = 150
@@ -22,11 +22,8 @@ ON_CHAIN_SUBSET = 150
 
 def make_model(weights, intercept: int = 0, learning_rate: float = 1.0) -> SparsePerceptron:
     """A twin with the given fixed-point weights and intercept (× WEIGHT_SCALE)."""
-    model = SparsePerceptron(len(weights), learning_rate=learning_rate)
-    model._init_model(2)
-    model.weights_ = list(weights)
-    model.intercept_ = intercept
-    return model
+    return with_parameters(SparsePerceptron(len(weights), learning_rate=learning_rate), 2,
+                           weights_=list(weights), intercept_=intercept)
 
 
 @st.composite
@@ -40,23 +37,15 @@ def models(draw, max_features=12):
     return make_model(weights, draw(half_units), learning_rate)
 
 
-def samples(n_features: int):
-    return st.sets(st.integers(0, n_features - 1), min_size=1).map(sorted)
-
-
 def words(model: SparsePerceptron):
     """The 8-weight groups that `setWeights` takes."""
     return model._initialisation()[0].items
 
 
 @pytest.fixture(scope="module")
-def sentiment():
+def sentiment(sentiment_split):
     """Sentiment data and a scikit-learn Perceptron fitted on it (reviews with no vocabulary word dropped)."""
-    data = load_sentiment()
-    keep_train = np.diff(data.X_train.indptr) > 0
-    keep_test = np.diff(data.X_test.indptr) > 0
-    X_train, y_train = data.X_train[keep_train], data.y_train[keep_train]
-    X_test, y_test = data.X_test[keep_test], data.y_test[keep_test]
+    X_train, y_train, X_test, y_test = sentiment_split
     return Perceptron(random_state=0).fit(X_train, y_train), X_test, y_test
 
 
@@ -64,45 +53,26 @@ def sentiment():
 
 @PROPERTY
 @given(data=st.data())
-def test_predictions_match_twin_on_random_models(lab, data):
-    model = data.draw(models())
-    xs = data.draw(st.lists(samples(model.n_features), min_size=1, max_size=5))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        assert [handle.predict(x) for x in xs] == list(model.predict(xs))
+def test_predictions_match_twin_on_random_models(checks, data):
+    checks.random_predictions_agree(data, models(), sparse_samples, max_samples=5)
 
 
 @PROPERTY
 @given(data=st.data())
-def test_updates_leave_contract_and_twin_with_equal_parameters(lab, data):
-    model = data.draw(models())
-    updates = data.draw(st.lists(st.tuples(samples(model.n_features), st.integers(0, 1)), min_size=1, max_size=4))
-    with lab.anchor():
-        handle = lab.deploy(model)
-        for x, label in updates:
-            assert handle.predict(x) == model.predict([x])[0]
-            handle.update(x, label)
-            model.partial_fit([x], [label])
-        chain = handle.local_model()
-        assert chain.weights_ == model.weights_
-        assert chain.intercept_ == model.intercept_
-        assert chain.learning_rate == model.learning_rate
+def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
+    checks.random_updates_agree(data, models(), sparse_samples, also=("learning_rate",), mistake_driven=True)
 
 
-def test_larger_model_matches_twin_after_updates(lab):
+def test_larger_model_matches_twin_after_updates(lab, checks):
     rng = np.random.default_rng(3)
     model = make_model([int(v) for v in rng.integers(-2 * WEIGHT_SCALE, 2 * WEIGHT_SCALE, 1000)], 250_000)
     handle = lab.deploy(model)
     for _ in range(8):
         x = sorted(int(i) for i in rng.choice(1000, 50, replace=False))
-        label = 1 - handle.predict(x)  # a mistake, so that the model changes
-        handle.update(x, label)
-        model.partial_fit([x], [label])
-    chain = handle.local_model()
-    assert chain.weights_ == model.weights_
-    assert chain.intercept_ == model.intercept_
-    test = [sorted(int(i) for i in rng.choice(1000, 40, replace=False)) for _ in range(10)]
-    assert [handle.predict(x) for x in test] == list(model.predict(test))
+        checks.update_both(handle, model, x, 1 - handle.predict(x))  # a mistake, so that the model changes
+    checks.assert_same_parameters(handle, model)
+    checks.assert_predictions_agree(handle, model, [sorted(int(i) for i in rng.choice(1000, 40, replace=False))
+                                                    for _ in range(10)])
 
 
 def test_fit_and_partial_fit_passes_give_the_same_model():
@@ -155,22 +125,19 @@ def test_features_sharing_a_storage_word_all_move(lab):
 
 # -- limits: revert, never wrap ------------------------------------------------------------------
 
-def test_weight_leaving_int32_reverts_and_twin_refuses(lab):
+def test_weight_leaving_int32_reverts_and_twin_refuses(lab, checks):
     model = make_model([INT32_MAX - 10, 5], intercept=-(2**62))
     handle = lab.deploy(model)
-    with lab.reverts("WeightOutOfRange") as caught:
-        handle.update([0, 1], 1)
-    assert caught.error.error_args == {"feature": 0, "weightScaled": INT32_MAX - 10 + WEIGHT_SCALE}
-    with pytest.raises(ConfigError, match="WeightOutOfRange"):
-        model.partial_fit([[0, 1]], [1])
+    caught = checks.assert_both_refuse_update(handle, model, [0, 1], 1, error="WeightOutOfRange",
+                                              match="WeightOutOfRange")
+    assert caught.error_args == {"feature": 0, "weightScaled": INT32_MAX - 10 + WEIGHT_SCALE}
     assert (model.weights_, model.intercept_) == ([INT32_MAX - 10, 5], -(2**62))
-    assert handle.local_model().weights_ == model.weights_
 
 
-def test_weight_falling_below_int32_reverts(lab):
-    handle = lab.deploy(make_model([3, -(2**31) + 10], intercept=2**62))
-    with lab.reverts("WeightOutOfRange"):
-        handle.update([0, 1], 0)
+def test_weight_falling_below_int32_reverts_and_twin_refuses(lab, checks):
+    model = make_model([3, -(2**31) + 10], intercept=2**62)
+    checks.assert_both_refuse_update(lab.deploy(model), model, [0, 1], 0, error="WeightOutOfRange",
+                                     match="WeightOutOfRange")
 
 
 @pytest.mark.parametrize("learning_rate", [0, -1.0, 2148.0])
@@ -199,11 +166,8 @@ def deployed(lab):
     (np.ones(6), 1, "vector of 5"),
     ([0, 1], 2, "label 2"),
 ])
-def test_bad_input_is_explained_before_sending(lab, deployed, x, label, match):
-    sent = len(lab.transactions)
-    with pytest.raises(ConfigError, match=match):
-        deployed.update(x, label)
-    assert len(lab.transactions) == sent
+def test_bad_input_is_explained_before_sending(checks, deployed, x, label, match):
+    checks.assert_explained_before_sending(deployed.update, x, label, match=match)
 
 
 @pytest.mark.parametrize(("x", "label", "error"), [
@@ -213,16 +177,14 @@ def test_bad_input_is_explained_before_sending(lab, deployed, x, label, match):
     ([1, 1], 1, "FeaturesNotIncreasing"),
     ([0, 1], 2, "UnknownLabel"),
 ])
-def test_bad_input_sent_straight_to_the_contract_reverts(lab, deployed, x, label, error):
-    with lab.reverts(error):
-        deployed.contract.update(x, label)
+def test_bad_input_sent_straight_to_the_contract_reverts(checks, deployed, x, label, error):
+    checks.reverts_on_chain(deployed.contract.update, x, label, error=error)
 
 
 @pytest.mark.parametrize(("x", "error"), [([0, 5], "FeatureOutOfRange"), ([], "EmptySample"),
                                           ([2, 1], "FeaturesNotIncreasing")])
-def test_bad_input_to_predict_reverts(lab, deployed, x, error):
-    with lab.reverts(error):
-        deployed.contract.predict(x)
+def test_bad_input_to_predict_reverts(checks, deployed, x, error):
+    checks.reverts_on_chain(deployed.contract.predict, x, error=error)
 
 
 def test_only_the_owner_may_train(lab, deployed):
@@ -237,25 +199,20 @@ def test_reading_weights_past_the_last_feature_reverts(lab, deployed):
 
 # -- deployment in chunks ------------------------------------------------------------------------
 
-def test_thousand_feature_model_deploys_with_every_transaction_under_the_cap(lab):
+def test_thousand_feature_model_deploys_with_every_transaction_under_the_cap(checks):
     rng = np.random.default_rng(5)
     model = make_model([int(v) for v in rng.integers(-WEIGHT_SCALE, WEIGHT_SCALE, 1000)], -123_456)
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    deployment = lab.transactions[sent:]
-    assert max(tx.gas_used for tx in deployment) < TX_GAS_CAP
+    handle, deployment = checks.deploy_under_the_cap(model)
     assert sum(tx.gas_used for tx in deployment) < 5_000_000
-    chain = handle.local_model()
-    assert (chain.weights_, chain.intercept_) == (model.weights_, model.intercept_)
+    checks.assert_same_parameters(handle, model)
 
 
-def test_model_loaded_in_many_chunks_equals_the_twin(lab):
+def test_model_loaded_in_many_chunks_equals_the_twin(checks):
     model = make_model([(-1) ** f * f * 1000 for f in range(100)], 7)
     model.gas_per_word = 2_000_000  # pretend words are expensive: 8 words per transaction
-    sent = len(lab.transactions)
-    handle = lab.deploy(model)
-    assert [tx.method for tx in lab.transactions[sent:]].count("setWeights") == 2
-    assert handle.local_model().weights_ == model.weights_
+    handle, deployment = checks.deploy_under_the_cap(model)
+    assert [tx.method for tx in deployment].count("setWeights") == 2
+    checks.assert_same_parameters(handle, model)
 
 
 def test_chunk_not_starting_where_the_last_ended_reverts(lab):
@@ -310,12 +267,10 @@ def test_from_sklearn_refuses_more_than_two_classes():
         SparsePerceptron.from_sklearn(estimator)
 
 
-def test_sentiment_accuracy_on_chain_is_within_a_point_of_sklearn(lab, sentiment):
+def test_sentiment_accuracy_on_chain_is_within_a_point_of_sklearn(lab, checks, sentiment):
     estimator, X_test, y_test = sentiment
     model = SparsePerceptron.from_sklearn(estimator)
-    handle = lab.deploy(model)
-    subset = range(ON_CHAIN_SUBSET)
-    assert [handle.predict(X_test[i]) for i in subset] == list(model.predict(X_test[:ON_CHAIN_SUBSET]))
+    checks.assert_predictions_agree(lab.deploy(model), model, X_test[:ON_CHAIN_SUBSET])
     accuracy = model.score(X_test, y_test)
     assert abs(accuracy - estimator.score(X_test, y_test)) <= 0.01
     assert accuracy > 0.74
