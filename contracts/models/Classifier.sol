@@ -19,6 +19,8 @@ abstract contract Classifier {
     error ChunkOutOfOrder(uint256 offset, uint256 expectedOffset);
     /// @notice A chunk would write past the end of the parameter table.
     error ChunkTooLong(uint256 end, uint256 size);
+    /// @notice A sample in words must be a whole number of 32-byte words, at most one per feature.
+    error MalformedSample(uint256 length);
 
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
@@ -67,7 +69,24 @@ abstract contract Classifier {
     function finishInitialisation() external onlyOwner onlyDuringInitialisation {
         initialised = true;
         emit Initialised();
+        _afterInitialisation();
     }
+
+    /// @dev Hook for contracts built on a model (the trainers): runs once, when the model is frozen.
+    function _afterInitialisation() internal virtual {}
+
+    // A sample in "words": the model's sample array without its ABI head, one 32-byte word per
+    // element (uint32 feature indices or int64 values). Trainers take samples this way so that one
+    // trainer contract serves sparse and dense models alike; the models read the words in place.
+
+    /// @dev Reverts unless `sample` is a valid sample for this model.
+    function _checkSampleWords(bytes calldata sample) internal view virtual;
+
+    /// @dev The prediction for a sample in words (checked first).
+    function _predictWords(bytes calldata sample) internal view virtual returns (uint256);
+
+    /// @dev Train on a sample in words (checked first) with a checked label.
+    function _updateWords(bytes calldata sample, uint256 label) internal virtual;
 
     function _checkLabel(uint256 label) internal view {
         if (label >= numClasses) revert UnknownLabel(label, numClasses);

@@ -36,6 +36,28 @@ abstract contract DenseClassifier is Classifier {
 
     function _update(int64[] calldata x, uint256 label) internal virtual;
 
+    function _checkSampleWords(bytes calldata sample) internal view override {
+        _checkSample(_values(sample));
+    }
+
+    function _predictWords(bytes calldata sample) internal view override returns (uint256) {
+        return _predict(_values(sample));
+    }
+
+    function _updateWords(bytes calldata sample, uint256 label) internal override {
+        _update(_values(sample), label);
+    }
+
+    /// @dev The words of a sample seen as the int64[] calldata array they encode, with no copy.
+    /// Solidity checks each element when it is read, so a word that is not an int64 reverts.
+    function _values(bytes calldata sample) internal view returns (int64[] calldata x) {
+        if (sample.length % 32 != 0 || sample.length > 32 * numFeatures) revert MalformedSample(sample.length);
+        assembly ("memory-safe") {
+            x.offset := sample.offset
+            x.length := shr(5, sample.length)
+        }
+    }
+
     function _checkSample(int64[] calldata x) internal view {
         if (x.length != numFeatures) revert WrongLength(x.length, numFeatures);
     }

@@ -38,6 +38,27 @@ abstract contract SparseClassifier is Classifier {
 
     function _update(uint32[] calldata features, uint256 label) internal virtual;
 
+    function _checkSampleWords(bytes calldata sample) internal view override {
+        _checkSample(_features(sample));
+    }
+
+    function _predictWords(bytes calldata sample) internal view override returns (uint256) {
+        return _predict(_features(sample));
+    }
+
+    function _updateWords(bytes calldata sample, uint256 label) internal override {
+        _update(_features(sample), label);
+    }
+
+    /// @dev The words of a sample seen as the uint32[] calldata array they encode, with no copy.
+    function _features(bytes calldata sample) internal view returns (uint32[] calldata features) {
+        if (sample.length % 32 != 0 || sample.length > 32 * numFeatures) revert MalformedSample(sample.length);
+        assembly ("memory-safe") {
+            features.offset := sample.offset
+            features.length := shr(5, sample.length)
+        }
+    }
+
     /// @dev Checks that the sample is non-empty, strictly increasing and inside the vocabulary.
     /// It compares the raw 32-byte words of the calldata array, which is stricter than comparing
     /// uint32 values: afterwards every element is a clean index below `numFeatures`, so
