@@ -71,7 +71,8 @@ class GasReport:
         reverted = (~frame.ok).groupby([frame.contract, frame.method]).sum().rename("reverted")
         table = table.join(reverted, how="outer")
         table["calls"] = table["calls"].fillna(0)
-        table["mean"] = table["mean"].round(0)
+        # Rounded half to even like numpy: a mean of 7.5 shows 8, a median of 2 and 3 shows 2.
+        table[["mean", "median"]] = table[["mean", "median"]].round(0)
         # Nullable integers: a method that only ever reverted shows <NA>, not a made-up 0.
         return table[self._COLUMNS].astype("Int64")
 

@@ -65,6 +65,10 @@ class Accounts(Sequence[Account]):
             return by_alias[alias]
         raise AttributeError(f"no account called {alias!r}; the aliases are: {', '.join(by_alias)}.")
 
+    def name_of(self, address: str) -> str:
+        """The alias of one of these accounts, or the address itself for any other."""
+        return next((a.alias for a in self._accounts if a == address), address)
+
     def __repr__(self) -> str:
         return "\n".join(f"[{i}] {a.alias:<9} {a}" for i, a in enumerate(self._accounts))
 
@@ -184,15 +188,24 @@ class Lab:
             self._raise_revert(receipt.output, name, DEPLOY, sender, receipt.gas_used)
         return self._register(Contract(self, name, receipt.contract_address, abi))
 
-    def deploy(self, model: Any, *, sender: str | None = None):
+    def deploy(self, model: Any, incentive: Any = None, *, sender: str | None = None):
         """Deploy a trained model twin (``dcai_lab.models``): chunked initialisation, then frozen.
 
-        Returns a handle whose ``predict(x)`` is a free call and ``local_model()`` a twin read
-        back from the chain.
+        Without ``incentive`` this returns a handle whose ``predict(x)`` is a free call and
+        ``local_model()`` a twin read back from the chain; only the deployer may ``update`` it.
+        With an incentive (``dcai_lab.incentives``) it returns a ``Trainer`` that anyone may add
+        data to under that mechanism's rules; the trainer owns the model.
         """
         from .models._deployed import deploy
 
-        return deploy(self, model, sender=sender)
+        return deploy(self, model, incentive, sender=sender)
+
+    def attach(self, address: str):
+        """A ``Trainer`` handle on a trainer deployed by anyone, after checking that it is one
+        (known code, frozen parameters, model owned by the trainer); refused with the reason."""
+        from .trainer import Trainer
+
+        return Trainer.at(self, address)
 
     def at(self, name: str, address: str) -> Contract:
         """A handle on a contract already on chain, given its artifact name and address."""

@@ -88,6 +88,27 @@ abstract contract Classifier {
     /// @dev Train on a sample in words (checked first) with a checked label.
     function _updateWords(bytes calldata sample, uint256 label) internal virtual;
 
+    /// @dev A checked sample in words, packed tight: each element in its own width (4 bytes for
+    /// a feature index, 8 for a value), big-endian. Events carry samples this way.
+    function _packedSample(bytes calldata sample) internal pure virtual returns (bytes memory);
+
+    /// @dev `sample`'s words cut to their low `width` bytes (1 … 32), concatenated. Saves 8 gas
+    /// per dropped byte of event data: about 11,000 gas for a 50-feature sparse sample.
+    function _pack(bytes calldata sample, uint256 width) internal pure returns (bytes memory packed) {
+        uint256 n = sample.length / 32;
+        // Each step stores a whole word whose first `width` bytes are the element; the 32 - width
+        // zero bytes after it are overwritten by the next step. Allocate room for the last one.
+        packed = new bytes(n * width + 32);
+        assembly ("memory-safe") {
+            let out := add(packed, 32)
+            let shift := shl(3, sub(32, width))
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                mstore(add(out, mul(i, width)), shl(shift, calldataload(add(sample.offset, shl(5, i)))))
+            }
+            mstore(packed, mul(n, width))
+        }
+    }
+
     function _checkLabel(uint256 label) internal view {
         if (label >= numClasses) revert UnknownLabel(label, numClasses);
     }

@@ -48,6 +48,10 @@ abstract contract DenseClassifier is Classifier {
         _update(_values(sample), label);
     }
 
+    function _packedSample(bytes calldata sample) internal pure override returns (bytes memory) {
+        return _pack(sample, 8);
+    }
+
     /// @dev The words of a sample seen as the int64[] calldata array they encode, with no copy.
     /// Solidity checks each element when it is read, so a word that is not an int64 reverts.
     function _values(bytes calldata sample) internal view returns (int64[] calldata x) {

@@ -50,6 +50,10 @@ abstract contract SparseClassifier is Classifier {
         _update(_features(sample), label);
     }
 
+    function _packedSample(bytes calldata sample) internal pure override returns (bytes memory) {
+        return _pack(sample, 4);
+    }
+
     /// @dev The words of a sample seen as the uint32[] calldata array they encode, with no copy.
     function _features(bytes calldata sample) internal view returns (uint32[] calldata features) {
         if (sample.length % 32 != 0 || sample.length > 32 * numFeatures) revert MalformedSample(sample.length);

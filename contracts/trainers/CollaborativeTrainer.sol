@@ -55,7 +55,8 @@ abstract contract CollaborativeTrainer is Classifier {
     error DepositTooLarge(uint256 deposit);
 
     /// @notice `contributor` added `sample` with `label` as contribution `id`, paying `deposit`;
-    /// `payer` paid (the contributor, or a sponsor). `sample` is in words (see above).
+    /// `payer` paid (the contributor, or a sponsor). `sample` is packed tight: 4 bytes per
+    /// feature index of a sparse model, 8 bytes (two's complement) per value of a dense one.
     event ContributionAdded(
         uint256 indexed id, address indexed contributor, uint256 label, uint256 deposit, address payer, bytes sample
     );
@@ -167,7 +168,7 @@ abstract contract CollaborativeTrainer is Classifier {
         _contributions[_key(sample, label, contributor, id)] =
             Contribution(uint96(deposit), uint96(deposit), uint40(block.timestamp), false);
         if (_trainsOnContribution()) _updateWords(sample, label);
-        emit ContributionAdded(id, contributor, label, deposit, msg.sender, sample);
+        emit ContributionAdded(id, contributor, label, deposit, msg.sender, _packedSample(sample));
         _pay(msg.sender, msg.value - deposit);
     }
 

@@ -36,11 +36,16 @@ INITIAL_BALANCE = 1_000_000 * 10**18
 
 @dataclass(frozen=True)
 class Log:
-    """One event as emitted: the emitting contract, its topics and its data."""
+    """One event as emitted: the emitting contract, its topics and its data.
+
+    Logs read back from the chain (``Engine.logs``) also say in which block they were mined.
+    """
 
     address: str
     topics: tuple[bytes, ...]
     data: bytes
+    block_number: int = 0
+    timestamp: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,10 @@ class Engine(abc.ABC):
     def mine(self, blocks: int = 1, seconds: int = 1) -> None:
         """Mine ``blocks`` empty blocks: the first ``seconds`` after the latest block, the rest one
         second apart."""
+
+    @abc.abstractmethod
+    def logs(self, address: str, from_block: int = 0) -> list[Log]:
+        """Every log ``address`` emitted in mined blocks from ``from_block`` on, oldest first."""
 
     @abc.abstractmethod
     def snapshot(self) -> Any:

@@ -126,7 +126,8 @@ class RevmEngine(Engine):
         # Previous values of the accounts and slots written since the oldest live snapshot, newest
         # last: what `revert` replays. Nothing is kept while no snapshot is live.
         self._undo: list[tuple[str, int | None, _Account | int]] = []
-        self._snapshots: list[tuple[int, int, int, int]] = []  # (id, undo length, clock)
+        self._snapshots: list[tuple[int, int, int, int, int]] = []  # (id, undo length, clock, logs)
+        self._logs: list[Log] = []
         self._last_snapshot = 0
         self._number, self._timestamp = 0, GENESIS_TIMESTAMP
         self._accounts = list(_derive_accounts())
@@ -160,6 +161,8 @@ class RevmEngine(Engine):
         # A message call leaves the sender's nonce alone; a deployment bumps it inside revm.
         self._write_back(dump, bump_nonce=sender if to is not None else None)
         self._number, self._timestamp = number, timestamp
+        logs = tuple(Log(log.address, tuple(log.data[0]), log.data[1]) for log in result.logs)
+        self._logs.extend(Log(log.address, log.topics, log.data, number, timestamp) for log in logs)
         return Receipt(
             tx_hash="0x" + keccak(bytes.fromhex(sender[2:]) + nonce.to_bytes(32, "big")).hex(),
             success=success,
@@ -167,7 +170,7 @@ class RevmEngine(Engine):
             block_number=number,
             timestamp=timestamp,
             contract_address=to_checksum_address(address) if address else None,
-            logs=tuple(Log(log.address, tuple(log.data[0]), log.data[1]) for log in result.logs),
+            logs=logs,
             output=output,
         )
 
@@ -206,9 +209,13 @@ class RevmEngine(Engine):
         self._number += blocks
         self._timestamp += seconds + blocks - 1
 
+    def logs(self, address: str, from_block: int = 0) -> list[Log]:
+        address = address.lower()
+        return [log for log in self._logs if log.block_number >= from_block and log.address.lower() == address]
+
     def snapshot(self) -> int:
         self._last_snapshot += 1
-        self._snapshots.append((self._last_snapshot, len(self._undo), self._number, self._timestamp))
+        self._snapshots.append((self._last_snapshot, len(self._undo), self._number, self._timestamp, len(self._logs)))
         return self._last_snapshot
 
     def revert(self, snapshot: int) -> None:
@@ -216,7 +223,8 @@ class RevmEngine(Engine):
         index = next((i for i, (id_, *_) in enumerate(self._snapshots) if id_ == snapshot), None)
         if index is None:
             raise ValueError(f"unknown snapshot {snapshot!r} (reverted past, or not from this engine)")
-        _, undo_len, self._number, self._timestamp = self._snapshots[index]
+        _, undo_len, self._number, self._timestamp, logs_len = self._snapshots[index]
+        del self._logs[logs_len:]
         del self._snapshots[index + 1 :]
         slots = []
         while len(self._undo) > undo_len:

@@ -183,6 +183,19 @@ class RpcEngine(Engine):
         except NotSupportedError as error:
             raise NotSupportedError(f"this node cannot travel in time ({error}).") from error
 
+    def logs(self, address: str, from_block: int = 0) -> list[Log]:
+        raw = self.w3.eth.get_logs({"address": address, "fromBlock": from_block, "toBlock": "latest"})
+        times: dict[int, int] = {}
+        for log in raw:
+            number = log["blockNumber"]
+            if number not in times:
+                times[number] = self.w3.eth.get_block(number)["timestamp"]
+        return [
+            Log(to_checksum_address(log["address"]), tuple(bytes(t) for t in log["topics"]), bytes(log["data"]),
+                log["blockNumber"], times[log["blockNumber"]])
+            for log in raw
+        ]
+
     def snapshot(self) -> Any:
         try:
             return self._rpc("evm_snapshot")

@@ -44,14 +44,7 @@ class DeployedModel:
     @classmethod
     def deploy(cls, lab: Lab, model: OnChainModel, *, sender: str | None = None) -> DeployedModel:
         """Deploy ``model``'s contract, load its parameters in chunks, then freeze them."""
-        model._check_fitted()
-        contract = lab.deploy_contract(model.contract_name, *model._constructor_args(), sender=sender)
-        for table in model._initialisation():
-            step = chunk_size(table.gas_per_item)
-            function = getattr(contract, table.function)
-            for offset in range(0, len(table.items), step):
-                function(*table.leading, offset, table.items[offset:offset + step], sender=sender)
-        contract.finishInitialisation(sender=sender)
+        contract = deploy_contract_in_chunks(lab, model, model.contract_name, [], sender=sender)
         return cls(lab, contract, type(model))
 
     @property
@@ -76,7 +69,30 @@ class DeployedModel:
         return f"<deployed {self.model_class.__name__} at {self.address}>"
 
 
-def deploy(lab: Lab, model: Any, *, sender: str | None = None) -> DeployedModel:
+def deploy_contract_in_chunks(lab: Lab, model: OnChainModel, name: str, extra_args: list, *,
+                              sender: str | None = None) -> Contract:
+    """Deploy contract ``name`` (``model``'s, or a trainer built on it) with the model's constructor
+    arguments plus ``extra_args``, load the parameters in chunks, then freeze them."""
+    model._check_fitted()
+    contract = lab.deploy_contract(name, *model._constructor_args(), *extra_args, sender=sender)
+    for table in model._initialisation():
+        step = chunk_size(table.gas_per_item)
+        function = getattr(contract, table.function)
+        for offset in range(0, len(table.items), step):
+            function(*table.leading, offset, table.items[offset:offset + step], sender=sender)
+    contract.finishInitialisation(sender=sender)
+    return contract
+
+
+def deploy(lab: Lab, model: Any, incentive: Any = None, *, sender: str | None = None):
     if not isinstance(model, OnChainModel):
         raise ConfigError(f"lab.deploy takes one of dcai_lab.models' twins, not {type(model).__name__}.")
-    return DeployedModel.deploy(lab, model, sender=sender)
+    if incentive is None:
+        return DeployedModel.deploy(lab, model, sender=sender)
+    from ..incentives import Incentive
+    from ..trainer import Trainer
+
+    if not isinstance(incentive, Incentive):
+        raise ConfigError(f"incentive= takes one of dcai_lab.incentives' mechanisms (DepositRefundTake, Points, "
+                          f"PredictionMarket), not {type(incentive).__name__}.")
+    return Trainer.deploy(lab, model, incentive, sender=sender)

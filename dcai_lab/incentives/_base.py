@@ -1,0 +1,58 @@
+"""What every incentive mechanism's Python side shares.
+
+An incentive is a small frozen description of the rules (waits, prices) that ``lab.deploy(model,
+incentive=…)`` turns into constructor arguments. The contract that runs is the model's contract
+joined to the mechanism's: ``<Model>With<Mechanism>`` (see contracts/trainers/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from ..trainer import Trainer
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+
+def minutes(n: float) -> int:
+    """``n`` minutes in seconds, the unit every wait is given in."""
+    return round(n * MINUTE)
+
+
+def hours(n: float) -> int:
+    """``n`` hours in seconds."""
+    return round(n * HOUR)
+
+
+def days(n: float) -> int:
+    """``n`` days in seconds."""
+    return round(n * DAY)
+
+
+@dataclass(frozen=True)
+class Incentive:
+    """Base class of the incentive mechanisms' descriptions."""
+
+    #: The Solidity mechanism joined to the model (``<Model>With<contract_name>``).
+    contract_name: ClassVar[str]
+
+    def _constructor_args(self) -> list:
+        """The mechanism's constructor arguments, after the model's."""
+        raise NotImplementedError
+
+    @classmethod
+    def _trainer_class(cls) -> type[Trainer]:
+        """The handle ``lab.deploy`` returns for a trainer with this mechanism."""
+        raise NotImplementedError
+
+
+def check_wait(name: str, seconds: int) -> None:
+    """Waits are whole seconds that a block timestamp (40 bits here) can hold."""
+    from ..errors import ConfigError
+
+    if not isinstance(seconds, int) or not 0 <= seconds < 2**40:
+        raise ConfigError(f"{name} must be a whole number of seconds ≥ 0 (e.g. days(1)), not {seconds!r}.")

@@ -1,0 +1,300 @@
+"""A model anyone may train: the handle on a deployed trainer contract.
+
+``lab.deploy(model, incentive=…)`` deploys the model joined to an incentive mechanism as one
+contract (``<Model>With<Mechanism>``, see contracts/trainers/CollaborativeTrainer.sol), loads the
+parameters in chunks, then freezes them and hands ownership to the trainer itself. The handle adds
+data, predicts for free, refunds and reports, and rebuilds every contribution from the chain's
+events. ``Trainer.at(lab, address)`` (or ``lab.attach``) checks a trainer someone else deployed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from eth_account import Account as _EthAccount
+from eth_utils import keccak
+
+from ._artifacts import artifact_names, load_artifact
+from .engines._base import HD_PATH, MNEMONIC, N_ACCOUNTS
+from .errors import ConfigError
+from .models import _samples
+from .models._base import OnChainModel
+from .models._deployed import DeployedModel, deploy_contract_in_chunks
+
+if TYPE_CHECKING:
+    from .contract import Contract
+    from .gas import TxRecord
+    from .incentives import Incentive
+    from .lab import Lab
+
+__all__ = ["Contribution", "PointsTrainer", "Trainer"]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One contribution, as its ``ContributionAdded`` event recorded it.
+
+    ``sample`` is in the model's compact form (sorted feature indices, or values × 1e9);
+    ``deposit`` is in wei; ``added_at`` is the block time. Pass it to ``refund``/``report``.
+    """
+
+    id: int
+    contributor: str
+    label: int
+    sample: tuple[int, ...]
+    deposit: int
+    payer: str
+    added_at: int
+    block_number: int
+
+
+@dataclass(frozen=True)
+class ContributionStatus:
+    """What is left of a contribution now: unclaimed wei, and whether it was settled."""
+
+    remaining: int
+    settled: bool
+
+
+@dataclass(frozen=True)
+class SignedContribution:
+    """A contributor's EIP-712 signature of a sample, for a sponsor to submit (``add_data_for``)."""
+
+    sample: tuple[int, ...]
+    label: int
+    contributor: str
+    deadline: int
+    signature: bytes
+
+
+def to_words(sample: tuple[int, ...]) -> bytes:
+    """A compact sample as the trainer takes it: one 32-byte two's-complement word per element."""
+    return b"".join(int(v).to_bytes(32, "big", signed=True) for v in sample)
+
+
+def unpack(data: bytes, sparse: bool) -> tuple[int, ...]:
+    """A sample as events carry it: 4-byte feature indices (sparse) or 8-byte signed values."""
+    width = 4 if sparse else 8
+    return tuple(int.from_bytes(data[i:i + width], "big", signed=not sparse) for i in range(0, len(data), width))
+
+
+class Trainer:
+    """A deployed model with an incentive mechanism; see ``lab.deploy(model, incentive=…)``."""
+
+    def __init__(self, lab: Lab, contract: Contract, model_class: type[OnChainModel],
+                 incentive_name: str) -> None:
+        self.lab = lab
+        self.contract = contract
+        self.incentive_name = incentive_name
+        self._model = DeployedModel(lab, contract, model_class)
+        self._to_sample = self._model._to_sample
+
+    # -- deployment and validation -------------------------------------------------------------
+    @classmethod
+    def deploy(cls, lab: Lab, model: OnChainModel, incentive: Incentive, *, sender: str | None = None) -> Trainer:
+        """Deploy ``model`` joined to ``incentive``; chunked initialisation, then locked."""
+        name = f"{model.contract_name}With{incentive.contract_name}"
+        contract = deploy_contract_in_chunks(lab, model, name, incentive._constructor_args(), sender=sender)
+        return incentive._trainer_class()(lab, contract, type(model), incentive.contract_name)
+
+    @classmethod
+    def at(cls, lab: Lab, address: str) -> Trainer:
+        """A handle on a trainer already on chain, after checking that it is one.
+
+        Its code must be one of the lab's trainer artifacts (immutables aside), its parameters
+        frozen, and the model owned by the trainer itself — so nobody can change the model except
+        through contributions. Anything else is refused with the reason.
+        """
+        address = lab._address(address)
+        code = lab._engine.code(address)
+        if not code:
+            raise ConfigError(f"there is no contract at {address} on this chain.")
+        name = _matching_artifact(code)
+        if name is None:
+            raise ConfigError(f"the code at {address} is not one of dcai-lab's trainer contracts "
+                              f"(compared with {len(_trainer_artifacts())} artifacts, immutables masked).")
+        model_name, incentive_name = name.split("With")
+        contract = lab.at(name, address)
+        if not contract.initialised():
+            raise ConfigError(f"{name} at {address} is still being initialised: its parameters are not frozen yet.")
+        owner = contract.owner()
+        if owner != address:
+            raise ConfigError(f"{name} at {address} is owned by {owner}, not by itself: that owner could "
+                              f"change the model outside the incentive mechanism.")
+        from .incentives import incentive_class
+        from .models import model_class
+
+        handle = incentive_class(incentive_name)._trainer_class()
+        return handle(lab, contract, model_class(model_name), incentive_name)
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    # -- contributing ----------------------------------------------------------------------------
+    def next_cost(self) -> int:
+        """The deposit (wei) that a contribution sent as the next transaction pays."""
+        return int(self.contract.costAt(self.lab.timestamp + 1)) if hasattr(self.contract, "costAt") else 0
+
+    def add_data(self, x: Any, y: int, *, sender: str | None = None, value: int | None = None) -> Contribution:
+        """Contribute one labelled sample, paying ``value`` wei (default: exactly ``next_cost()``;
+        any excess comes back in the same transaction). Returns the recorded contribution."""
+        sample, label = self._checked(x, y)
+        self.contract.addData(to_words(sample), label, sender=sender,
+                              value=self.next_cost() if value is None else value)
+        return self._added(self.lab.last_tx)
+
+    def sign_contribution(self, x: Any, y: int, contributor: str, *, deadline: int | None = None,
+                          private_key: bytes | str | None = None) -> SignedContribution:
+        """The contributor's signature that lets a sponsor submit ``(x, y)`` for them.
+
+        Sign with ``private_key``, or leave it out for one of the lab's development accounts.
+        The signature is valid until block time ``deadline`` (default: one day from now) and for
+        the contributor's next contribution only (a nonce prevents replay).
+        """
+        sample, label = self._checked(x, y)
+        contributor = self.lab._address(contributor)
+        deadline = self.lab.timestamp + 86_400 if deadline is None else deadline
+        key = private_key if private_key is not None else _development_key(contributor)
+        typed = {
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                 {"name": "chainId", "type": "uint256"},
+                                 {"name": "verifyingContract", "type": "address"}],
+                "Contribution": [{"name": "sampleHash", "type": "bytes32"}, {"name": "label", "type": "uint256"},
+                                 {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"}],
+            },
+            "primaryType": "Contribution",
+            "domain": {"name": "CollaborativeTrainer", "version": "1", "chainId": self.lab._engine.chain_id,
+                       "verifyingContract": self.address},
+            "message": {"sampleHash": keccak(to_words(sample)), "label": label,
+                        "nonce": self.contract.nonces(contributor), "deadline": deadline},
+        }
+        signed = _EthAccount.sign_typed_data(key, full_message=typed)
+        return SignedContribution(sample, label, contributor, deadline, bytes(signed.signature))
+
+    def add_data_for(self, signed: SignedContribution, *, sender: str | None = None,
+                     value: int | None = None) -> Contribution:
+        """Submit a contribution someone else signed: ``sender`` pays, the contributor is credited."""
+        self.contract.addDataFor(to_words(signed.sample), signed.label, signed.contributor, signed.deadline,
+                                 signed.signature, sender=sender,
+                                 value=self.next_cost() if value is None else value)
+        return self._added(self.lab.last_tx)
+
+    def refund(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
+        """Claim back your deposit (or, with Points, validate for a point)."""
+        c = contribution
+        self.contract.refund(to_words(c.sample), c.label, c.id, sender=sender)
+        return self.lab.last_tx
+
+    def report(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
+        """Take from (or, with Points, report) a contribution the model now disagrees with."""
+        c = contribution
+        self.contract.report(to_words(c.sample), c.label, c.id, c.contributor, sender=sender)
+        return self.lab.last_tx
+
+    def status(self, contribution: Contribution) -> ContributionStatus:
+        """Unclaimed wei and the settled flag of a contribution, read from the chain."""
+        c = contribution
+        _deposit, remaining, _added_at, settled = self.contract.contribution(
+            to_words(c.sample), c.label, c.contributor, c.id)
+        return ContributionStatus(remaining, settled)
+
+    # -- the model -------------------------------------------------------------------------------
+    def predict(self, x: Any) -> int:
+        """The on-chain model's prediction for one sample (a free call)."""
+        return self._model.predict(x)
+
+    def local_model(self) -> OnChainModel:
+        """A twin rebuilt from the contract's current parameters: free, identical predictions."""
+        return self._model.local_model()
+
+    # -- history ---------------------------------------------------------------------------------
+    def contributions(self) -> list[Contribution]:
+        """Every contribution, rebuilt from the chain's ``ContributionAdded`` events alone."""
+        found = []
+        for log in self.lab._engine.logs(self.address):
+            event = self.contract._decode_log(log)
+            if event is not None and event.name == "ContributionAdded":
+                found.append(self._contribution(event, log.block_number, log.timestamp))
+        return found
+
+    def dataset(self) -> tuple[list[tuple[int, ...]], np.ndarray]:
+        """``(X, y)`` of every contribution in order: compact samples and labels, ready for a
+        twin's ``partial_fit``."""
+        contributions = self.contributions()
+        return [c.sample for c in contributions], np.array([c.label for c in contributions], dtype=int)
+
+    def history(self) -> pd.DataFrame:
+        """The contributions as a table (one row each)."""
+        rows = [{"id": c.id, "contributor": c.contributor, "label": c.label, "features": len(c.sample),
+                 "deposit (wei)": c.deposit, "added at": c.added_at} for c in self.contributions()]
+        return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _checked(self, x: Any, y: int) -> tuple[tuple[int, ...], int]:
+        (label,) = _samples.labels([y], self._model.n_classes)
+        return self._to_sample(x), label
+
+    def _added(self, record: TxRecord) -> Contribution:
+        event = next(e for e in record.events if e.name == "ContributionAdded")
+        return self._contribution(event, record.block, record.timestamp)
+
+    def _contribution(self, event, block_number: int, timestamp: int) -> Contribution:
+        a = event.args
+        return Contribution(id=a["id"], contributor=a["contributor"], label=a["label"],
+                            sample=unpack(a["sample"], self._model.model_class.sparse), deposit=a["deposit"], payer=a["payer"],
+                            added_at=timestamp, block_number=block_number)
+
+    def __repr__(self) -> str:
+        return f"<trainer {self.contract.contract_name} at {self.address}>"
+
+
+class PointsTrainer(Trainer):
+    """A trainer under the Points mechanism: adds the leaderboard."""
+
+    def leaderboard(self) -> pd.DataFrame:
+        """Every player's points, reports and badges, read from chain state, best first."""
+        from .incentives.points import BADGES
+
+        rows = []
+        for i in range(self.contract.numPlayers()):
+            player = self.contract.playerList(i)
+            points, reports, badges = self.contract.players(player)
+            rows.append({"player": self.lab.accounts.name_of(player), "points": points, "reports": reports,
+                         "badges": ", ".join(name for bit, name in BADGES.items() if badges & bit)})
+        table = pd.DataFrame(rows, columns=["player", "points", "reports", "badges"])
+        return table.sort_values(["points", "reports"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _trainer_artifacts() -> list[str]:
+    return [n for n in artifact_names() if "With" in n]
+
+
+def _matching_artifact(code: bytes) -> str | None:
+    """The trainer artifact whose deployed code equals ``code`` once immutables are masked."""
+    for name in _trainer_artifacts():
+        artifact = load_artifact(name)
+        expected = bytes.fromhex(artifact["deployedBytecode"].removeprefix("0x"))
+        if len(expected) != len(code):
+            continue
+        masked = bytearray(code)
+        for position in artifact.get("immutablePositions", []):
+            start, length = position["start"], position["length"]
+            masked[start:start + length] = expected[start:start + length]
+        if bytes(masked) == expected:
+            return name
+    return None
+
+
+def _development_key(address: str) -> bytes:
+    """The private key of one of the lab's development accounts (the well-known test mnemonic)."""
+    _EthAccount.enable_unaudited_hdwallet_features()
+    for i in range(N_ACCOUNTS):
+        account = _EthAccount.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}")
+        if account.address == address:
+            return bytes(account.key)
+    raise ConfigError(f"{address} is not one of the lab's development accounts: pass private_key= to sign.")
