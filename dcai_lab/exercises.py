@@ -61,3 +61,41 @@ def check_taught(model, features: list[int], label: int) -> None:
     if model.predict(features) != label:
         return _verdict(f"the model still predicts {1 - label}; call model.update(features, {label}) — maybe twice.")
     _verdict(None)
+
+
+def check_deposit_after(answer: int | None, cost_weight: int, seconds: int) -> None:
+    """Exercise 03.1: the deposit after ``seconds`` of quiet, ``cost_weight · 3600 // ⌊√Δt⌋``."""
+    from .incentives.deposit_refund_take import deposit_cost
+
+    if answer is None:
+        return _verdict("set deposit to a whole number of wei.")
+    if not isinstance(answer, int):
+        return _verdict(f"{answer!r} is not a whole number: deposits are in wei; divide with //, not /.")
+    if answer != deposit_cost(cost_weight, seconds):
+        return _verdict(f"{answer:,} wei is not it; Δt is {seconds} seconds: take the whole square root of Δt "
+                        "(math.isqrt), then cost_weight * 3600 // that root.")
+    _verdict(None)
+
+
+def check_take_share(trainer, taker: str, deposit: int, answer: int | None) -> None:
+    """Exercise 03.2: what ``taker`` may take from a bad deposit, ``deposit · validated // total``."""
+    if answer is None:
+        return _verdict("set bob_takes to a whole number of wei.")
+    mine, total = trainer.contract.validated(taker), trainer.contract.totalValidated()
+    if answer != deposit * mine // total:
+        name = trainer.lab.accounts.name_of(taker)
+        return _verdict(f"{answer!r} is not it; the share is deposit * validated(taker) // total validated, with "
+                        f"trainer.contract.validated({name}) and trainer.contract.totalValidated().")
+    _verdict(None)
+
+
+def check_refunded(trainer, contributor: str) -> None:
+    """Exercise 03.3: ``contributor`` added data and got the deposit back (a refund pays all of it)."""
+    name = trainer.lab.accounts.name_of(contributor)
+    events = [e for r in trainer.lab.transactions if r.address == trainer.address for e in r.events]
+    if not any(e.name == "ContributionAdded" and e["contributor"] == contributor for e in events):
+        return _verdict(f"{name} has not contributed yet: trainer.add_data(x, label, sender={name}).")
+    if not any(e.name == "Refunded" and e["contributor"] == contributor for e in events):
+        return _verdict(f"{name} contributed; travel past the refund wait (lab.time_travel(days=1)) and call "
+                        f"trainer.refund(c, sender={name}).")
+    _verdict(None)

@@ -86,3 +86,50 @@ def test_taught(sentiment_model, sentiment, capsys):
     exercises.check_taught(sentiment_model, features, label=1)
     assert capsys.readouterr().out.splitlines() == [
         "not yet: the model still predicts 0; call model.update(features, 1) — maybe twice.", "correct"]
+
+
+@pytest.fixture
+def small_trainer(lab):
+    """A four-word perceptron that predicts 1 for word 0 and 0 for word 1, under deposit, refund, take."""
+    from dcai_lab.incentives import DepositRefundTake
+    from dcai_lab.models import SparsePerceptron
+
+    twin = SparsePerceptron(n_features=4).fit([[0], [1]], [1, 0])
+    return lab.deploy(twin, DepositRefundTake(cost_weight=10**15))
+
+
+def test_deposit_after(capsys):
+    for answer in (None, 120.0, 10**15, 120 * 10**15):
+        exercises.check_deposit_after(answer, cost_weight=10**15, seconds=900)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["not yet", "not yet", "not yet", "correct"]
+    assert "//" in out[1] and "isqrt" in out[2]
+
+
+def test_take_share(lab, small_trainer, capsys):
+    alice, bob = lab.accounts.alice, lab.accounts.bob
+    mine = [small_trainer.add_data([0], 1, sender=who) for who in (alice, alice, bob)]
+    lab.time_travel(days=1)
+    for c, who in zip(mine, (alice, alice, bob)):
+        small_trainer.refund(c, sender=who)
+    for answer in (None, 3 * 10**16, 2 * 10**16):
+        exercises.check_take_share(small_trainer, bob, 6 * 10**16, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set bob_takes to a whole number of wei."
+    assert out[1].startswith("not yet: 30000000000000000 is not it") and out[2] == "correct"
+
+
+def test_refunded(lab, small_trainer, capsys):
+    carol = lab.accounts.carol
+    exercises.check_refunded(small_trainer, carol)
+    c = small_trainer.add_data([0], 1, sender=carol)
+    exercises.check_refunded(small_trainer, carol)
+    lab.time_travel(days=1)
+    small_trainer.refund(c, sender=carol)
+    exercises.check_refunded(small_trainer, carol)
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: carol has not contributed yet: trainer.add_data(x, label, sender=carol).",
+        "not yet: carol contributed; travel past the refund wait (lab.time_travel(days=1)) and call "
+        "trainer.refund(c, sender=carol).",
+        "correct",
+    ]
