@@ -29,7 +29,7 @@ from dcai_lab.gas import DEPLOY
 from dcai_lab.incentives import DepositRefundTake, Points, days
 from dcai_lab.models import NearestCentroid, SparsePerceptron
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
-from dcai_lab.trainer import Trainer
+from dcai_lab.trainer import Trainer, encode_sample
 
 #: Deposit after an hour of quiet (wei); right after another contribution a deposit is 3600 times this.
 COST_WEIGHT = 10**12
@@ -75,6 +75,11 @@ def learned_parameters(model: Any) -> dict[str, Any]:
                   for name, value in vars(model).items() if name.endswith("_") and not name.startswith("_")}
     assert parameters, f"{type(model).__name__} has no learned attributes"
     return parameters
+
+
+def encoded(trainer: Trainer, sample: tuple[int, ...]) -> bytes:
+    """A compact sample as the trainer contract's own functions take it (for raw calls)."""
+    return encode_sample(sample, type(trainer.local_model()).sparse)
 
 
 def drt(**overrides: int) -> DepositRefundTake:

@@ -12,9 +12,9 @@ import pytest
 from dcai_lab.errors import ConfigError
 from dcai_lab.gas import DEPLOY
 from dcai_lab.incentives import Points
-from dcai_lab.trainer import to_words
 
-from .conftest import BAD, BAD_1, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, dense_twin, drt, learned_parameters, sparse_twin
+from .conftest import (BAD, BAD_1, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, dense_twin, drt, encoded, learned_parameters,
+                       sparse_twin)
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 
@@ -35,15 +35,15 @@ def test_deployed_trainer_is_initialised_and_owns_itself(drt_trainer):
 
 
 @pytest.mark.parametrize("call", [
-    lambda c, sender: c.update(list(GOOD[0]), GOOD[1], sender=sender),
-    lambda c, sender: c.setWeights(0, [[0] * 8], sender=sender),
-    lambda c, sender: c.finishInitialisation(sender=sender),
-    lambda c, sender: c.transferOwnership(DEAD, sender=sender),
+    lambda t, sender: t.contract.update(encoded(t, GOOD[0]), GOOD[1], sender=sender),
+    lambda t, sender: t.contract.setWeights(0, [[0] * 8], sender=sender),
+    lambda t, sender: t.contract.finishInitialisation(sender=sender),
+    lambda t, sender: t.contract.transferOwnership(DEAD, sender=sender),
 ], ids=["update", "setWeights", "finishInitialisation", "transferOwnership"])
 def test_deployer_cannot_touch_the_model_after_deployment(revm_lab, drt_trainer, call):
     deployer = revm_lab.accounts.deployer
     with revm_lab.reverts("NotOwner") as caught:
-        call(drt_trainer.contract, deployer)
+        call(drt_trainer, deployer)
     assert caught.error.error_args == {"caller": deployer, "owner": drt_trainer.address}
 
 
@@ -146,7 +146,7 @@ def test_only_the_contributor_refunds_a_sponsored_contribution(revm_lab, drt_tra
     c = drt_trainer.add_data_for(drt_trainer.sign_contribution(*GOOD, a.alice), sender=a.erin)
     revm_lab.time_travel(days=1)
     with revm_lab.reverts("UnknownContribution"):
-        drt_trainer.contract.refund(to_words(c.sample), c.label, c.id, sender=a.erin)
+        drt_trainer.contract.refund(encoded(drt_trainer, c.sample), c.label, c.id, sender=a.erin)
     alice_before, erin_before = revm_lab.balance(a.alice), revm_lab.balance(a.erin)
     drt_trainer.refund(c, sender=a.alice)
     assert revm_lab.balance(a.alice) == alice_before + c.deposit
