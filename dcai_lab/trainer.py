@@ -70,15 +70,19 @@ class SignedContribution:
     signature: bytes
 
 
-def to_words(sample: tuple[int, ...]) -> bytes:
-    """A compact sample as the trainer takes it: one 32-byte two's-complement word per element."""
+def encode_sample(sample: tuple[int, ...], sparse: bool) -> bytes:
+    """A compact sample as trainers take it: 4-byte feature indices (sparse), or one 32-byte
+    two's-complement word per value (dense: the ABI words of an int64[])."""
+    if sparse:
+        return _samples.pack_features(sample)
     return b"".join(int(v).to_bytes(32, "big", signed=True) for v in sample)
 
 
-def unpack(data: bytes, sparse: bool) -> tuple[int, ...]:
+def decode_event_sample(data: bytes, sparse: bool) -> tuple[int, ...]:
     """A sample as events carry it: 4-byte feature indices (sparse) or 8-byte signed values."""
-    width = 4 if sparse else 8
-    return tuple(int.from_bytes(data[i:i + width], "big", signed=not sparse) for i in range(0, len(data), width))
+    if sparse:
+        return _samples.unpack_features(data)
+    return tuple(int.from_bytes(data[i:i + 8], "big", signed=True) for i in range(0, len(data), 8))
 
 
 class Trainer:
@@ -91,6 +95,10 @@ class Trainer:
         self.incentive_name = incentive_name
         self._model = DeployedModel(lab, contract, model_class)
         self._to_sample = self._model._to_sample
+        self._sparse = model_class.sparse
+
+    def _encode(self, sample: tuple[int, ...]) -> bytes:
+        return encode_sample(sample, self._sparse)
 
     # -- deployment and validation -------------------------------------------------------------
     @classmethod
@@ -143,7 +151,7 @@ class Trainer:
         """Contribute one labelled sample, paying ``value`` wei (default: exactly ``next_cost()``;
         any excess comes back in the same transaction). Returns the recorded contribution."""
         sample, label = self._checked(x, y)
-        self.contract.addData(to_words(sample), label, sender=sender,
+        self.contract.addData(self._encode(sample), label, sender=sender,
                               value=self.next_cost() if value is None else value)
         return self._added(self.lab.last_tx)
 
@@ -170,7 +178,7 @@ class Trainer:
             "primaryType": "Contribution",
             "domain": {"name": "CollaborativeTrainer", "version": "1", "chainId": self.lab._engine.chain_id,
                        "verifyingContract": self.address},
-            "message": {"sampleHash": keccak(to_words(sample)), "label": label,
+            "message": {"sampleHash": keccak(self._encode(sample)), "label": label,
                         "nonce": self.contract.nonces(contributor), "deadline": deadline},
         }
         signed = _EthAccount.sign_typed_data(key, full_message=typed)
@@ -179,7 +187,7 @@ class Trainer:
     def add_data_for(self, signed: SignedContribution, *, sender: str | None = None,
                      value: int | None = None) -> Contribution:
         """Submit a contribution someone else signed: ``sender`` pays, the contributor is credited."""
-        self.contract.addDataFor(to_words(signed.sample), signed.label, signed.contributor, signed.deadline,
+        self.contract.addDataFor(self._encode(signed.sample), signed.label, signed.contributor, signed.deadline,
                                  signed.signature, sender=sender,
                                  value=self.next_cost() if value is None else value)
         return self._added(self.lab.last_tx)
@@ -187,20 +195,20 @@ class Trainer:
     def refund(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
         """Claim back your deposit (or, with Points, validate for a point)."""
         c = contribution
-        self.contract.refund(to_words(c.sample), c.label, c.id, sender=sender)
+        self.contract.refund(self._encode(c.sample), c.label, c.id, sender=sender)
         return self.lab.last_tx
 
     def report(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
         """Take from (or, with Points, report) a contribution the model now disagrees with."""
         c = contribution
-        self.contract.report(to_words(c.sample), c.label, c.id, c.contributor, sender=sender)
+        self.contract.report(self._encode(c.sample), c.label, c.id, c.contributor, sender=sender)
         return self.lab.last_tx
 
     def status(self, contribution: Contribution) -> ContributionStatus:
         """Unclaimed wei and the settled flag of a contribution, read from the chain."""
         c = contribution
         _deposit, remaining, _added_at, settled = self.contract.contribution(
-            to_words(c.sample), c.label, c.contributor, c.id)
+            self._encode(c.sample), c.label, c.contributor, c.id)
         return ContributionStatus(remaining, settled)
 
     # -- the model -------------------------------------------------------------------------------
@@ -246,7 +254,7 @@ class Trainer:
     def _contribution(self, event, block_number: int, timestamp: int) -> Contribution:
         a = event.args
         return Contribution(id=a["id"], contributor=a["contributor"], label=a["label"],
-                            sample=unpack(a["sample"], self._model.model_class.sparse), deposit=a["deposit"], payer=a["payer"],
+                            sample=decode_event_sample(a["sample"], self._sparse), deposit=a["deposit"], payer=a["payer"],
                             added_at=timestamp, block_number=block_number)
 
     def __repr__(self) -> str:

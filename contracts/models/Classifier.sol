@@ -19,7 +19,7 @@ abstract contract Classifier {
     error ChunkOutOfOrder(uint256 offset, uint256 expectedOffset);
     /// @notice A chunk would write past the end of the parameter table.
     error ChunkTooLong(uint256 end, uint256 size);
-    /// @notice A sample in words must be a whole number of 32-byte words, at most one per feature.
+    /// @notice A sample as bytes must be whole elements (4 bytes per index, 32 per value), at most one per feature.
     error MalformedSample(uint256 length);
 
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
@@ -75,21 +75,21 @@ abstract contract Classifier {
     /// @dev Hook for contracts built on a model (the trainers): runs once, when the model is frozen.
     function _afterInitialisation() internal virtual {}
 
-    // A sample in "words": the model's sample array without its ABI head, one 32-byte word per
-    // element (uint32 feature indices or int64 values). Trainers take samples this way so that one
-    // trainer contract serves sparse and dense models alike; the models read the words in place.
+    // A sample "as bytes", the form trainers take so that one trainer contract serves sparse and
+    // dense models alike: a sparse model's packed 4-byte feature indices, or a dense model's
+    // int64[] without its ABI head (one 32-byte word per value). The models read it in place.
 
-    /// @dev Reverts unless `sample` is a valid sample for this model.
+    /// @dev Reverts unless `sample` (as bytes) is a valid sample for this model.
     function _checkSampleWords(bytes calldata sample) internal view virtual;
 
-    /// @dev The prediction for a sample in words (checked first).
+    /// @dev The prediction for a sample as bytes (checked first).
     function _predictWords(bytes calldata sample) internal view virtual returns (uint256);
 
-    /// @dev Train on a sample in words (checked first) with a checked label.
+    /// @dev Train on a sample as bytes (checked first) with a checked label.
     function _updateWords(bytes calldata sample, uint256 label) internal virtual;
 
-    /// @dev A checked sample in words, packed tight: each element in its own width (4 bytes for
-    /// a feature index, 8 for a value), big-endian. Events carry samples this way.
+    /// @dev A checked sample packed tight: each element in its own width (4 bytes for a feature
+    /// index, 8 for a value), big-endian. Events carry samples this way.
     function _packedSample(bytes calldata sample) internal pure virtual returns (bytes memory);
 
     /// @dev `sample`'s words cut to their low `width` bytes (1 … 32), concatenated. Saves 8 gas

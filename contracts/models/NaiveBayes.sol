@@ -207,7 +207,7 @@ contract NaiveBayes is SparseClassifier {
     /// between classes are meaningful. A class without samples scores type(int256).min.
     /// @param features Indices of the present features, strictly increasing.
     /// @return classScores The score of every class.
-    function scores(uint32[] calldata features) external view returns (int256[] memory classScores) {
+    function scores(bytes calldata features) external view returns (int256[] memory classScores) {
         _checkSample(features);
         return _scores(features);
     }
@@ -265,7 +265,7 @@ contract NaiveBayes is SparseClassifier {
     // `_predict`, `_scores` and `_update` take a sample that passed `_checkSample` (the public
     // `predict`, `scores` and `update` check it first), so they read features with `_featureAt`.
 
-    function _predict(uint32[] calldata features) internal view override returns (uint256 best) {
+    function _predict(bytes calldata features) internal view override returns (uint256 best) {
         int256[] memory classScores = _scores(features);
         int256 bestScore = type(int256).min;
         for (uint256 c = 0; c < classScores.length; c++) {
@@ -273,7 +273,7 @@ contract NaiveBayes is SparseClassifier {
         }
     }
 
-    function _scores(uint32[] calldata features) internal view returns (int256[] memory classScores) {
+    function _scores(bytes calldata features) internal view returns (int256[] memory classScores) {
         classScores = new int256[](numClasses);
         uint256[] memory logProducts = _logProducts(features);
         uint256 alphaTimesFeatures = alphaScaled * numFeatures;
@@ -284,13 +284,13 @@ contract NaiveBayes is SparseClassifier {
                 continue;
             }
             uint256 logDenominator = log2Scaled(uint256(info.totalCount) * ALPHA_SCALE + alphaTimesFeatures);
-            classScores[c] = int256(log2Scaled(info.sampleCount)) - int256(features.length * logDenominator)
+            classScores[c] = int256(log2Scaled(info.sampleCount)) - int256(_count(features) * logDenominator)
                 + int256(logProducts[c]);
         }
     }
 
     /// L_c for every class: ≈ 2^16 · log2 Π_{f∈x} (count_cf × ALPHA_SCALE + alphaScaled).
-    function _logProducts(uint32[] calldata features) private view returns (uint256[] memory logs) {
+    function _logProducts(bytes calldata features) private view returns (uint256[] memory logs) {
         uint256 n = numClasses;
         uint256[] memory mantissas = new uint256[](n);
         uint256[] memory exponents = new uint256[](n);
@@ -299,7 +299,7 @@ contract NaiveBayes is SparseClassifier {
             (featuresPerSlot, classGroups, classesPerSlot, alphaScaled);
         // No overflow: features are below 2^32 and keys and class indices are small.
         unchecked {
-            for (uint256 i = 0; i < features.length; i++) {
+            for (uint256 i = 0; i < _count(features); i++) {
                 uint256 feature = _featureAt(features, i);
                 uint256 key = feature / perSlot * groups;
                 uint256 firstShift = COUNT_BITS * (feature % perSlot * classes);
@@ -337,11 +337,11 @@ contract NaiveBayes is SparseClassifier {
         }
     }
 
-    function _update(uint32[] calldata features, uint256 label) internal override {
+    function _update(bytes calldata features, uint256 label) internal override {
         ClassInfo memory info = _classes[label];
         if (info.sampleCount == MAX_COUNT) revert SampleCountLimit(label, MAX_COUNT);
-        _classes[label] = ClassInfo(info.sampleCount + 1, info.totalCount + uint64(features.length));
-        for (uint256 i = 0; i < features.length; i++) {
+        _classes[label] = ClassInfo(info.sampleCount + 1, info.totalCount + uint64(_count(features)));
+        for (uint256 i = 0; i < _count(features); i++) {
             uint256 feature = _featureAt(features, i);
             (uint256 key, uint256 shift) = _position(feature, label);
             uint256 slot = _slots[key];

@@ -179,23 +179,23 @@ contract SparseNearestCentroid is SparseClassifier {
     /// @param label The class.
     /// @return numerator Σ_f (n·x_f − count_f)² (|x| for a class with no samples).
     /// @return denominator n² (1 for a class with no samples).
-    function squaredDistance(uint32[] calldata features, uint256 label)
+    function squaredDistance(bytes calldata features, uint256 label)
         external
         view
         returns (uint256 numerator, uint256 denominator)
     {
         _checkSample(features);
         _checkLabel(label);
-        return _squaredDistance(features.length, _classTotals[label], _presentCount(_presentSums(features), label));
+        return _squaredDistance(_count(features), _classTotals[label], _presentCount(_presentSums(features), label));
     }
 
-    function _predict(uint32[] calldata features) internal view override returns (uint256 best) {
+    function _predict(bytes calldata features) internal view override returns (uint256 best) {
         uint256[] memory sums = _presentSums(features);
         (uint256 bestNumerator, uint256 bestDenominator) =
-            _squaredDistance(features.length, _classTotals[0], _presentCount(sums, 0));
+            _squaredDistance(_count(features), _classTotals[0], _presentCount(sums, 0));
         for (uint256 label = 1; label < numClasses; label++) {
             (uint256 numerator, uint256 denominator) =
-                _squaredDistance(features.length, _classTotals[label], _presentCount(sums, label));
+                _squaredDistance(_count(features), _classTotals[label], _presentCount(sums, label));
             // a/b < c/d ⇔ a·d < c·b (b, d > 0). Strictly nearer only: a tie keeps the lower class.
             if (numerator * bestDenominator < bestNumerator * denominator) {
                 (bestNumerator, bestDenominator) = (numerator, denominator);
@@ -208,11 +208,11 @@ contract SparseNearestCentroid is SparseClassifier {
     /// lanes (at 2w) and of its odd lanes shifted down (at 2w + 1): every class's count summed at
     /// once, one addition per word instead of one unpacking per class (about 60 gas saved per
     /// feature and class).
-    function _presentSums(uint32[] calldata features) internal view returns (uint256[] memory sums) {
+    function _presentSums(bytes calldata features) internal view returns (uint256[] memory sums) {
         sums = new uint256[](2 * _wordsPerFeature);
         // Unchecked: each 64-bit field sums fewer than 2^32 counts below 2^32 (see EVEN_LANES).
         unchecked {
-            for (uint256 i = 0; i < features.length; i++) {
+            for (uint256 i = 0; i < _count(features); i++) {
                 uint256 firstLane = _featureAt(features, i) * lanesPerFeature;
                 // Up to eight classes the feature's lanes sit inside one word, from this bit on;
                 // above eight they start a word, so the shift is 0.
@@ -251,13 +251,13 @@ contract SparseNearestCentroid is SparseClassifier {
 
     /// count_f ← count_f + 1 for every present feature f, n ← n + 1, and
     /// Σ count² grows by Σ (2·count_f + 1) over the present features.
-    function _update(uint32[] calldata features, uint256 label) internal override {
+    function _update(bytes calldata features, uint256 label) internal override {
         ClassTotals memory totals = _classTotals[label];
         if (totals.sampleCount == MAX_CLASS_COUNT) revert ClassCountFull(label, totals.sampleCount);
         uint256 squaresAdded;
         // Unchecked: count_f ≤ n < MAX_CLASS_COUNT, so adding one never carries out of the lane.
         unchecked {
-            for (uint256 i = 0; i < features.length; i++) {
+            for (uint256 i = 0; i < _count(features); i++) {
                 uint256 lane = _featureAt(features, i) * lanesPerFeature + label;
                 uint256 key = lane / LANES_PER_WORD;
                 uint256 shift = 32 * (lane % LANES_PER_WORD);

@@ -94,48 +94,67 @@ contract SparsePerceptron is SparseClassifier {
         }
     }
 
-    function _predict(uint32[] calldata features) internal view override returns (uint256) {
+    // `_predict` and `_update` walk the sample in inline assembly. In plain Solidity each feature
+    // cost about 250 gas to score and 440 to train (internal calls, checked conversions, array
+    // bounds checks); here it is about 60 and 90, which saves some 20,000 gas per training step of
+    // a 50-word sample. The logic is exactly that of `weights` and `setWeights`: weight f is the
+    // int32 in lane f % 8 (bits 32·(f % 8) …) of word f / 8. Samples have passed `_checkSample`,
+    // so every 4-byte index is below numFeatures.
+
+    function _predict(bytes calldata features) internal view override returns (uint256) {
         int256 scoreScaled = intercept;
-        // Features are strictly increasing, so those sharing a word are neighbours: load a word
-        // only when the feature lies in a different word than the one before.
-        uint256 wordIndex = type(uint256).max;
-        uint256 word;
-        // Unchecked: fewer than 2^32 int32 weights and an int64 sum to far less than 2^255.
-        unchecked {
-            for (uint256 i = 0; i < features.length; i++) {
-                uint256 f = _featureAt(features, i);
-                if (f / WEIGHTS_PER_WORD != wordIndex) {
-                    wordIndex = f / WEIGHTS_PER_WORD;
-                    word = _weightWords[wordIndex];
+        // Unchecked by construction: fewer than 2^32 int32 weights and an int64 sum stay far
+        // below 2^255.
+        assembly ("memory-safe") {
+            let words := _weightWords.slot
+            let wordIndex := not(0)
+            let word := 0
+            let end := add(features.offset, features.length)
+            for { let p := features.offset } lt(p, end) { p := add(p, 4) } {
+                let f := shr(224, calldataload(p))
+                // Features are strictly increasing, so those sharing a word are neighbours: load a
+                // word only when the feature lies in a different word than the one before.
+                if iszero(eq(shr(3, f), wordIndex)) {
+                    wordIndex := shr(3, f)
+                    word := sload(add(words, wordIndex))
                 }
-                scoreScaled += _weight(word, f % WEIGHTS_PER_WORD);
+                scoreScaled := add(scoreScaled, signextend(3, shr(shl(5, and(f, 7)), word)))
             }
         }
         return scoreScaled > 0 ? 1 : 0;
     }
 
-    function _update(uint32[] calldata features, uint256 label) internal override {
+    function _update(bytes calldata features, uint256 label) internal override {
         if (_predict(features) == label) return;
         int256 step = label == 1 ? learningRate : -learningRate;
-        // As in `_predict`, but each word is changed in memory and stored once, when the next
-        // feature lies in another word or the sample ends.
-        uint256 wordIndex = _featureAt(features, 0) / WEIGHTS_PER_WORD;
-        uint256 word = _weightWords[wordIndex];
-        // Unchecked: a weight plus a step stays far inside int256; the int32 range is checked.
-        unchecked {
-            for (uint256 i = 0; i < features.length; i++) {
-                uint256 f = _featureAt(features, i);
-                if (f / WEIGHTS_PER_WORD != wordIndex) {
-                    _weightWords[wordIndex] = word;
-                    wordIndex = f / WEIGHTS_PER_WORD;
-                    word = _weightWords[wordIndex];
+        // As in `_predict`, but each word is changed in the stack and stored once, when the next
+        // feature lies in another word or the sample ends. The first weight that would leave the
+        // int32 range is remembered (feature + 1, so 0 means none) and reverted on below.
+        uint256 outOfRange;
+        int256 outOfRangeWeight;
+        assembly ("memory-safe") {
+            let words := _weightWords.slot
+            let wordIndex := shr(3, shr(224, calldataload(features.offset)))
+            let word := sload(add(words, wordIndex))
+            let end := add(features.offset, features.length)
+            for { let p := features.offset } lt(p, end) { p := add(p, 4) } {
+                let f := shr(224, calldataload(p))
+                if iszero(eq(shr(3, f), wordIndex)) {
+                    sstore(add(words, wordIndex), word)
+                    wordIndex := shr(3, f)
+                    word := sload(add(words, wordIndex))
                 }
-                int256 weightScaled = _weight(word, f % WEIGHTS_PER_WORD) + step;
-                if (weightScaled != int32(weightScaled)) revert WeightOutOfRange(f, weightScaled);
-                word = _withWeight(word, f % WEIGHTS_PER_WORD, int32(weightScaled));
+                let shift := shl(5, and(f, 7))
+                let weightScaled := add(signextend(3, shr(shift, word)), step)
+                if and(iszero(outOfRange), iszero(eq(weightScaled, signextend(3, weightScaled)))) {
+                    outOfRange := add(f, 1)
+                    outOfRangeWeight := weightScaled
+                }
+                word := or(and(word, not(shl(shift, 0xffffffff))), shl(shift, and(weightScaled, 0xffffffff)))
             }
+            sstore(add(words, wordIndex), word)
         }
-        _weightWords[wordIndex] = word;
+        if (outOfRange != 0) revert WeightOutOfRange(outOfRange - 1, outOfRangeWeight);
         int256 interceptScaled = intercept + step;
         if (interceptScaled != int64(interceptScaled)) revert InterceptOutOfRange(interceptScaled);
         intercept = int64(interceptScaled);

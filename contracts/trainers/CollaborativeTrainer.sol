@@ -24,9 +24,9 @@ import {Classifier} from "../models/Classifier.sol";
 /// model's `update` (its owner is this contract, which never calls it): the model changes only
 /// through contributions.
 ///
-/// Samples are passed "in words": the model's sample array (uint32 feature indices, or int64
-/// values × 1e9) as consecutive 32-byte words, i.e. its ABI encoding without the head. One entry
-/// point thus serves sparse and dense models, and the model reads the words in place.
+/// Samples are passed as bytes: a sparse model's feature indices packed 4 bytes each, or a dense
+/// model's values × 1e9 as consecutive 32-byte words (the int64[]'s ABI encoding without its
+/// head). One entry point thus serves sparse and dense models, and the model reads them in place.
 abstract contract CollaborativeTrainer is Classifier {
     /// @notice What the trainer remembers of one contribution (one storage slot).
     struct Contribution {
@@ -90,7 +90,7 @@ abstract contract CollaborativeTrainer is Classifier {
 
     /// @notice Add a labelled sample, paying what the incentive mechanism asks (see
     /// `nextCost`); any excess is sent back at once.
-    /// @param sample The sample in words.
+    /// @param sample The sample as bytes.
     /// @param label Its class.
     /// @return id The contribution's id, needed to refund or report it.
     function addData(bytes calldata sample, uint256 label) external payable returns (uint256 id) {
@@ -100,7 +100,7 @@ abstract contract CollaborativeTrainer is Classifier {
     /// @notice Add a sample on behalf of `contributor`, who signed it (EIP-712, see
     /// `CONTRIBUTION_TYPEHASH` and `DOMAIN_SEPARATOR`). The caller (a sponsor, say a game) pays the
     /// deposit; the contributor is credited and is the one who may later claim it.
-    /// @param sample The sample in words.
+    /// @param sample The sample as bytes.
     /// @param label Its class.
     /// @param contributor Who signed the contribution.
     /// @param deadline Last block time at which the signature is valid.
@@ -138,7 +138,7 @@ abstract contract CollaborativeTrainer is Classifier {
     }
 
     /// @notice The record of contribution `id`, given the data it was added with.
-    /// @param sample The sample in words.
+    /// @param sample The sample as bytes.
     /// @param label Its label.
     /// @param contributor Who is credited with it.
     /// @param id Its id.

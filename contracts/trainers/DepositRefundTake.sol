@@ -97,7 +97,7 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
     }
 
     /// @notice Get back the deposit of your contribution `id`, which the model still agrees with.
-    /// @param sample The sample in words, exactly as added.
+    /// @param sample The sample as bytes, exactly as added.
     /// @param label The label it was added with.
     /// @param id The contribution's id.
     function refund(bytes calldata sample, uint256 label, uint256 id) external nonReentrant {
@@ -119,7 +119,7 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
 
     /// @notice Take a share of the deposit of `contributor`'s contribution `id`, which the model
     /// now disagrees with (or everything left, after `takeWait`).
-    /// @param sample The sample in words, exactly as added.
+    /// @param sample The sample as bytes, exactly as added.
     /// @param label The label it was added with.
     /// @param id The contribution's id.
     /// @param contributor Who added it.

@@ -77,7 +77,7 @@ abstract contract Points is CollaborativeTrainer {
 
     /// @notice Validate your contribution `id`, which the model still agrees with: one point.
     /// (Named `refund` like the other mechanisms' claim, so clients treat them alike.)
-    /// @param sample The sample in words, exactly as added.
+    /// @param sample The sample as bytes, exactly as added.
     /// @param label The label it was added with.
     /// @param id The contribution's id.
     function refund(bytes calldata sample, uint256 label, uint256 id) external {
@@ -95,7 +95,7 @@ abstract contract Points is CollaborativeTrainer {
     }
 
     /// @notice Report `contributor`'s contribution `id`, which the model now disagrees with.
-    /// @param sample The sample in words, exactly as added.
+    /// @param sample The sample as bytes, exactly as added.
     /// @param label The label it was added with.
     /// @param id The contribution's id.
     /// @param contributor Who added it.

@@ -8,7 +8,7 @@ functions of the block number so every run gives the same chain.
 
 from __future__ import annotations
 
-from eth.vm.forks import CancunVM
+from eth.vm.forks import CancunVM, PragueVM
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 from web3 import EthereumTesterProvider, Web3
@@ -40,7 +40,7 @@ class _DeterministicBackend(PyEVMBackend):
     eth-tester's receipts do not carry.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, vm: type = CancunVM) -> None:
         genesis = {
             **PyEVMBackend.generate_genesis_params(),
             "timestamp": GENESIS_TIMESTAMP,
@@ -50,7 +50,7 @@ class _DeterministicBackend(PyEVMBackend):
         }
         super().__init__(
             genesis_parameters=genesis,
-            vm_configuration=((0, CancunVM),),
+            vm_configuration=((0, vm),),
             mnemonic=MNEMONIC,
             hd_path=HD_PATH,
         )
@@ -104,8 +104,11 @@ class PyEVMEngine(Engine):
 
     name = "pyevm"
 
-    def __init__(self) -> None:
-        self._backend = _DeterministicBackend()
+    def __init__(self, fork: str = "cancun") -> None:
+        # Cancun is what all three engines share. Prague is offered for comparisons with numbers
+        # measured under it (benchmarks/trainer_gas.py); the contracts run unchanged on it.
+        vms = {"cancun": CancunVM, "prague": PragueVM}
+        self._backend = _DeterministicBackend(vms[fork])
         self.tester = EthereumTester(backend=self._backend, auto_mine_transactions=True)
         self.w3 = Web3(EthereumTesterProvider(self.tester))
         self._accounts = [to_checksum_address(a) for a in self.tester.get_accounts()][:N_ACCOUNTS]

@@ -6,6 +6,7 @@
 from ._base import Incentive, days, hours, minutes
 from .deposit_refund_take import DepositRefundTake
 from .points import Points
+from .prediction_market import PredictionMarket
 
 
 
@@ -17,4 +18,4 @@ def incentive_class(contract_name: str) -> type[Incentive]:
     raise KeyError(contract_name)
 
 
-__all__ = ["DepositRefundTake", "Incentive", "Points", "days", "hours", "minutes"]
+__all__ = ["DepositRefundTake", "Incentive", "Points", "PredictionMarket", "days", "hours", "minutes"]

@@ -47,18 +47,22 @@ class DeployedModel:
         contract = deploy_contract_in_chunks(lab, model, model.contract_name, [], sender=sender)
         return cls(lab, contract, type(model))
 
+    def _encode(self, sample: tuple[int, ...]) -> bytes | list[int]:
+        """A sample as the model's functions take it: packed indices (sparse), a list (dense)."""
+        return _samples.pack_features(sample) if self.model_class.sparse else list(sample)
+
     @property
     def address(self) -> str:
         return self.contract.address
 
     def predict(self, x: Any) -> int:
         """The contract's prediction for one sample (a free call)."""
-        return int(self.contract.predict(list(self._to_sample(x))))
+        return int(self.contract.predict(self._encode(self._to_sample(x))))
 
     def update(self, x: Any, y: int, *, sender: str | None = None) -> TxRecord:
         """Train the on-chain model on one sample (the owner only)."""
         (label,) = _samples.labels([y], self.n_classes)
-        self.contract.update(list(self._to_sample(x)), label, sender=sender)
+        self.contract.update(self._encode(self._to_sample(x)), label, sender=sender)
         return self.lab.last_tx
 
     def local_model(self) -> OnChainModel:

@@ -96,3 +96,12 @@ def labels(y: Any, n_classes: int | None) -> list[int]:
             known = "0 or more" if n_classes is None else f"0 … {n_classes - 1}"
             raise ConfigError(f"label {v} is not one of this model's classes ({known}).")
     return out
+
+
+def pack_features(sample: tuple[int, ...]) -> bytes:
+    """A sparse sample as the contracts take it: each feature index as 4 big-endian bytes."""
+    return b"".join(int(f).to_bytes(4, "big") for f in sample)
+
+
+def unpack_features(data: bytes) -> tuple[int, ...]:
+    return tuple(int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data), 4))

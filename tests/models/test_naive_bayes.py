@@ -14,6 +14,7 @@ from dcai_lab.datasets import load_digits
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import NaiveBayes
 from dcai_lab.models.naive_bayes import ALPHA_SCALE, MAX_COUNT, NO_SAMPLES_SCORE, log2_scaled, log_product
+from dcai_lab.models._samples import pack_features
 
 from .conftest import DIGITS_INK_THRESHOLD, LAB_PROPERTY, count_tables, sparse_samples, with_parameters
 
@@ -99,7 +100,7 @@ def test_scores_match_twin_exactly_on_random_models(lab, data):
     xs = data.draw(st.lists(sparse_samples(model.n_features), min_size=1, max_size=4))
     with lab.anchor():
         handle = lab.deploy(model)
-        assert [handle.contract.scores(x) for x in xs] == model.scores(xs)
+        assert [handle.contract.scores(pack_features(x)) for x in xs] == model.scores(xs)
 
 
 @LAB_PROPERTY
@@ -118,7 +119,7 @@ def test_larger_model_matches_twin_after_updates(lab, checks):
         checks.update_both(handle, model, sorted(rng.choice(200, 25, replace=False).tolist()), int(label))
     checks.assert_same_parameters(handle, model, also=("alpha_scaled",))
     test = [sorted(rng.choice(200, 30, replace=False).tolist()) for _ in range(12)]
-    assert [handle.contract.scores(x) for x in test] == model.scores(test)
+    assert [handle.contract.scores(pack_features(x)) for x in test] == model.scores(test)
     checks.assert_predictions_agree(handle, model, test)
 
 
@@ -157,7 +158,7 @@ def test_class_without_samples_is_never_predicted(lab):
 def test_untrained_model_predicts_class_zero(lab):
     handle = lab.deploy(make_model([[0, 0, 0]] * 3, [0, 0, 0]))
     assert handle.predict([0, 1, 2]) == 0
-    assert handle.contract.scores([0, 1, 2]) == [NO_SAMPLES_SCORE] * 3
+    assert handle.contract.scores(pack_features([0, 1, 2])) == [NO_SAMPLES_SCORE] * 3
 
 
 def test_long_samples_do_not_underflow(lab):
@@ -282,7 +283,7 @@ def test_bad_input_is_explained_before_sending(lab, checks, x, label):
 ])
 def test_bad_update_sent_to_the_contract_reverts(lab, checks, x, label, error):
     handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1], [2, 0, 0, 0]], [3, 2, 2]))
-    checks.reverts_on_chain(handle.contract.update, x, label, error=error)
+    checks.reverts_on_chain(handle.contract.update, pack_features(x), label, error=error)
 
 
 @pytest.mark.parametrize(("x", "error"), [
@@ -292,7 +293,7 @@ def test_bad_update_sent_to_the_contract_reverts(lab, checks, x, label, error):
 ])
 def test_bad_prediction_request_sent_to_the_contract_reverts(lab, checks, x, error):
     handle = lab.deploy(make_model([[1, 2, 0, 1], [0, 1, 1, 1]], [3, 2]))
-    checks.reverts_on_chain(handle.contract.predict, x, error=error)
+    checks.reverts_on_chain(handle.contract.predict, pack_features(x), error=error)
 
 
 # -- scikit-learn --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dcai_lab.datasets import load_digits
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SparseNearestCentroid
 from dcai_lab.models.sparse_nearest_centroid import MAX_CLASS_COUNT
+from dcai_lab.models._samples import pack_features
 
 from .conftest import LAB_PROPERTY, count_tables, sparse_samples, with_parameters
 
@@ -62,7 +63,7 @@ def test_larger_model_matches_twin_after_updates(lab, checks):
 def test_squared_distance_is_the_exact_fraction(lab):
     model = make_model([[1, 2, 0], [3, 0, 3]], [3, 4])
     handle = lab.deploy(model)
-    distances = [Fraction(*handle.contract.squaredDistance([0, 2], c)) for c in range(2)]
+    distances = [Fraction(*handle.contract.squaredDistance(pack_features([0, 2]), c)) for c in range(2)]
     # centroids (1/3, 2/3, 0) and (3/4, 0, 3/4): (2/3)² + (2/3)² + 1² = 17/9 and (1/4)² + (1/4)² = 1/8
     assert distances == list(model.squared_distances([[0, 2]])[0]) == [Fraction(17, 9), Fraction(1, 8)]
 
@@ -72,7 +73,7 @@ def test_extreme_counts_neither_overflow_nor_lose_precision(lab, checks):
     model = make_model([[top, top - 1, 0, 1], [0, 1, top - 1, top - 1]], [top, top - 1])
     handle = lab.deploy(model)
     x = [0, 2, 3]
-    assert [Fraction(*handle.contract.squaredDistance(x, c)) for c in range(2)] == list(model.squared_distances([x])[0])
+    assert [Fraction(*handle.contract.squaredDistance(pack_features(x), c)) for c in range(2)] == list(model.squared_distances([x])[0])
     assert handle.predict(x) == model.predict([x])[0]
     checks.update_both(handle, model, x, 1)
     checks.assert_same_parameters(handle, model)
@@ -123,7 +124,7 @@ def test_empty_sample_is_explained_before_sending(checks, deployed):
 
 
 def test_empty_sample_reverts_on_chain(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [], 0, error="EmptySample")
+    checks.reverts_on_chain(deployed.contract.update, b"", 0, error="EmptySample")
 
 
 def test_out_of_range_feature_is_explained_before_sending(checks, deployed):
@@ -131,7 +132,7 @@ def test_out_of_range_feature_is_explained_before_sending(checks, deployed):
 
 
 def test_out_of_range_feature_reverts_on_chain(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.predict, [1, 4], error="FeatureOutOfRange")
+    checks.reverts_on_chain(deployed.contract.predict, pack_features([1, 4]), error="FeatureOutOfRange")
 
 
 def test_repeated_feature_is_explained_before_sending(checks, deployed):
@@ -139,7 +140,7 @@ def test_repeated_feature_is_explained_before_sending(checks, deployed):
 
 
 def test_features_out_of_order_revert_on_chain(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [2, 1], 0, error="FeaturesNotIncreasing")
+    checks.reverts_on_chain(deployed.contract.update, pack_features([2, 1]), 0, error="FeaturesNotIncreasing")
 
 
 def test_unknown_label_is_explained_before_sending(checks, deployed):
@@ -147,11 +148,11 @@ def test_unknown_label_is_explained_before_sending(checks, deployed):
 
 
 def test_unknown_label_reverts_on_chain(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [1], 2, error="UnknownLabel")
+    checks.reverts_on_chain(deployed.contract.update, pack_features([1]), 2, error="UnknownLabel")
 
 
 def test_only_the_owner_may_update(lab, checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [1], 0, error="NotOwner", sender=lab.accounts.alice)
+    checks.reverts_on_chain(deployed.contract.update, pack_features([1]), 0, error="NotOwner", sender=lab.accounts.alice)
 
 
 def test_parameters_cannot_be_loaded_after_initialisation(lab, deployed):

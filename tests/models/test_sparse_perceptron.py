@@ -11,6 +11,7 @@ from sklearn.linear_model import Perceptron
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SparsePerceptron
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
+from dcai_lab.models._samples import pack_features
 
 from .conftest import LAB_PROPERTY, sparse_samples, with_parameters
 
@@ -178,13 +179,18 @@ def test_bad_input_is_explained_before_sending(checks, deployed, x, label, match
     ([0, 1], 2, "UnknownLabel"),
 ])
 def test_bad_input_sent_straight_to_the_contract_reverts(checks, deployed, x, label, error):
-    checks.reverts_on_chain(deployed.contract.update, x, label, error=error)
+    checks.reverts_on_chain(deployed.contract.update, pack_features(x), label, error=error)
 
 
 @pytest.mark.parametrize(("x", "error"), [([0, 5], "FeatureOutOfRange"), ([], "EmptySample"),
                                           ([2, 1], "FeaturesNotIncreasing")])
 def test_bad_input_to_predict_reverts(checks, deployed, x, error):
-    checks.reverts_on_chain(deployed.contract.predict, x, error=error)
+    checks.reverts_on_chain(deployed.contract.predict, pack_features(x), error=error)
+
+
+@pytest.mark.parametrize("raw", [b"\x00\x00\x01", pack_features([0, 1]) + b"\x02", pack_features(range(6))])
+def test_a_sample_that_is_not_whole_indices_or_longer_than_the_vocabulary_is_malformed(checks, deployed, raw):
+    checks.reverts_on_chain(deployed.contract.predict, raw, error="MalformedSample")
 
 
 def test_only_the_owner_may_train(lab, deployed):
