@@ -99,3 +99,31 @@ def check_refunded(trainer, contributor: str) -> None:
         return _verdict(f"{name} contributed; travel past the refund wait (lab.time_travel(days=1)) and call "
                         f"trainer.refund(c, sender={name}).")
     _verdict(None)
+
+
+def check_badge(trainer, player: str, badge: str) -> None:
+    """Exercise 04.1: ``player`` holds ``badge`` (one of ``incentives.points.BADGES``'s names)."""
+    from .incentives.points import BADGES
+
+    name = trainer.lab.accounts.name_of(player)
+    points, _reports, badges = trainer.contract.players(player)
+    bit = next(bit for bit, label in BADGES.items() if label == badge)
+    if badges & bit:
+        return _verdict(None)
+    if not any(c.contributor == player for c in trainer.contributions()):
+        return _verdict(f"{name} has not contributed yet: trainer.add_data(x, label, sender={name}).")
+    _verdict(f"{name} has {points} points; after the validation wait (lab.time_travel(days=1)) validate with "
+             f"trainer.refund(c, sender={name}) — the model must still agree with the label.")
+
+
+def check_sponsored(trainer, contributor: str, sponsor: str) -> None:
+    """Exercise 04.2: a contribution credited to ``contributor`` and paid for by ``sponsor``."""
+    names = trainer.lab.accounts.name_of(contributor), trainer.lab.accounts.name_of(sponsor)
+    credited = [c for c in trainer.contributions() if c.contributor == contributor]
+    if any(c.payer == sponsor for c in credited):
+        return _verdict(None)
+    if credited:
+        return _verdict(f"{names[0]} is credited, but {names[1]} did not submit it: "
+                        f"trainer.add_data_for(signed, sender={names[1]}).")
+    _verdict(f"nothing is credited to {names[0]} yet: signed = trainer.sign_contribution(x, y, {names[0]}), then "
+             f"trainer.add_data_for(signed, sender={names[1]}).")

@@ -133,3 +133,37 @@ def test_refunded(lab, small_trainer, capsys):
         "trainer.refund(c, sender=carol).",
         "correct",
     ]
+
+
+@pytest.fixture
+def small_game(lab):
+    """The four-word perceptron under Points: free contributions, validated after a day."""
+    from dcai_lab.incentives import Points
+    from dcai_lab.models import SparsePerceptron
+
+    return lab.deploy(SparsePerceptron(n_features=4).fit([[0], [1]], [1, 0]), Points())
+
+
+def test_badge(lab, small_game, capsys):
+    erin = lab.accounts.erin
+    exercises.check_badge(small_game, erin, "first point")
+    c = small_game.add_data([0], 1, sender=erin)
+    exercises.check_badge(small_game, erin, "first point")
+    lab.time_travel(days=1)
+    small_game.refund(c, sender=erin)
+    exercises.check_badge(small_game, erin, "first point")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: erin has not contributed yet: trainer.add_data(x, label, sender=erin)."
+    assert out[1].startswith("not yet: erin has 0 points") and out[2] == "correct"
+
+
+def test_sponsored(lab, small_game, capsys):
+    frank, grace = lab.accounts.frank, lab.accounts.grace
+    exercises.check_sponsored(small_game, frank, grace)
+    small_game.add_data([0], 1, sender=frank)
+    exercises.check_sponsored(small_game, frank, grace)
+    small_game.add_data_for(small_game.sign_contribution([1], 0, frank), sender=grace)
+    exercises.check_sponsored(small_game, frank, grace)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet: nothing is credited to frank yet")
+    assert out[1].startswith("not yet: frank is credited, but grace did not submit it") and out[2] == "correct"
