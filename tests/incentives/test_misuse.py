@@ -18,8 +18,7 @@ import pytest
 
 from dcai_lab import Lab
 from dcai_lab._artifacts import load_artifact
-from dcai_lab.incentives import Points
-from dcai_lab.incentives.prediction_market import PredictionMarket
+from dcai_lab.incentives import Points, PredictionMarket
 from dcai_lab.models import SparsePerceptron
 from dcai_lab.trainer import Trainer
 

@@ -11,7 +11,7 @@ import pytest
 
 from dcai_lab.errors import ConfigError
 from dcai_lab.gas import DEPLOY
-from dcai_lab.incentives import Points
+from dcai_lab.incentives import Points, PredictionMarket
 
 from .conftest import (BAD, BAD_1, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, dense_twin, drt, encoded, learned_parameters,
                        sparse_twin)
@@ -200,15 +200,25 @@ def test_a_bad_sponsored_contribution_reverts(revm_lab, drt_trainer, make_signed
 # -- lab.attach ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("incentive", [drt(), Points()], ids=["DepositRefundTake", "Points"])
+MARKET = PredictionMarket(min_stake=10**15, participation_time=1_000, reveal_time=1_000)
+
+
+def _open_market(lab, market):
+    market.commit([[0], [2], [1], [3]], [1, 0, 1, 0], bounty=10**16, pieces=2, seed=1, sender=lab.accounts.deployer)
+    market.reveal_chosen_piece(sender=lab.accounts.deployer)
+
+
+@pytest.mark.parametrize("incentive", [drt(), Points(), MARKET], ids=["DepositRefundTake", "Points", "PredictionMarket"])
 def test_attach_returns_a_working_handle(revm_lab, incentive):
-    deployed = revm_lab.deploy(sparse_twin(), incentive)
+    deployed = revm_lab.deploy(sparse_twin(), incentive, sender=revm_lab.accounts.deployer)
+    if incentive is MARKET:
+        _open_market(revm_lab, deployed)
     attached = revm_lab.attach(deployed.address)
     assert type(attached) is type(deployed)
     assert attached.incentive_name == incentive.contract_name
     c = attached.add_data(*GOOD, sender=revm_lab.accounts.alice)
-    assert attached.predict(GOOD[0]) == GOOD[1]
-    assert deployed.contributions() == [c]
+    assert deployed.contributions() == attached.contributions() == [c]
+    assert attached.predict(GOOD_0[0]) == deployed.predict(GOOD_0[0]) == GOOD_0[1]
     assert learned_parameters(attached.local_model()) == learned_parameters(deployed.local_model())
 
 
