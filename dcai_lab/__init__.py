@@ -11,6 +11,7 @@ from .contract import Contract
 from .errors import BuildError, ConfigError, DcaiLabError, NotSupportedError, RevertError
 from .gas import GasReport, TxRecord
 from .lab import Account, Lab
+from .trainer import Trainer
 
 __all__ = [
     "Account",
@@ -22,6 +23,7 @@ __all__ = [
     "Lab",
     "NotSupportedError",
     "RevertError",
+    "Trainer",
     "TxRecord",
 ]
 

@@ -52,6 +52,9 @@ def scenario(lab: Lab) -> dict:
         "nonces": [engine.nonce(x) for x in a],
         "storage": [engine.storage_at(c.address, slot) for c in (jar, words) for slot in range(4)],
         "code": [engine.code(c.address) for c in (jar, words)],
+        # Logs read back from the chain, as trainers rebuild their datasets: the what-if's are gone.
+        "logs": [(log.address, log.topics, log.data, log.block_number, log.timestamp)
+                 for c in (jar, words) for log in engine.logs(c.address)],
         "clock": (lab.block_number, lab.timestamp),
     }
 
@@ -67,6 +70,8 @@ def test_the_scenario_exercises_what_it_claims(reference):
     assert sum(not t[8] for t in reference["transactions"]) == 4  # four mined reverts
     assert all(t[5] >= 21_000 for t in reference["transactions"])
     assert reference["views"][:2] == [5, 2]  # seen[1] + seen[2] + seen[5]; the what-if count was undone
+    emitted = [e for t in reference["transactions"] for e in t[10]]
+    assert len(reference["logs"]) == len(emitted) > 0  # every kept event, none of the undone ones
 
 
 def test_revm_matches_pyevm(reference):

@@ -1,6 +1,7 @@
 """The public surface changes only on purpose."""
 
 import dcai_lab
+import dcai_lab.incentives
 
 
 def test_public_names_are_pinned():
@@ -14,6 +15,7 @@ def test_public_names_are_pinned():
         "Lab",
         "NotSupportedError",
         "RevertError",
+        "Trainer",
         "TxRecord",
     ]
 
@@ -21,3 +23,9 @@ def test_public_names_are_pinned():
 def test_every_public_name_is_importable():
     for name in dcai_lab.__all__:
         assert getattr(dcai_lab, name).__module__.startswith("dcai_lab.")
+
+
+def test_incentive_names_are_pinned():
+    assert dcai_lab.incentives.__all__ == [
+        "DepositRefundTake", "Incentive", "Points", "PredictionMarket", "days", "hours", "minutes",
+    ]

@@ -5,6 +5,7 @@ import re
 import pytest
 from web3 import Web3
 
+from dcai_lab.gas import GasReport, TxRecord
 from dcai_lab import ConfigError, Lab, NotSupportedError, RevertError
 from dcai_lab.engines._base import GENESIS_TIMESTAMP, INITIAL_BALANCE
 
@@ -195,6 +196,16 @@ def test_gas_table_summarises_each_method(lab, jar):
     assert table.loc[("TipJar", "withdraw"), "reverted"] == 1
     assert list(lab.gas.deployments().index) == [("TipJar", "(deploy)")]
     assert "<table" in lab.gas._repr_html_() and "exact" in lab.gas.caption
+
+
+def test_gas_table_rounds_a_median_that_falls_between_two_calls():
+    def record(gas: int) -> TxRecord:
+        return TxRecord(contract="TipJar", address=None, method="tip", sender="0x0", gas_used=gas, block=1,
+                        timestamp=0, success=True, tx_hash="0x", value=0, reason=None, logs=(),
+                        decode_log=lambda log: None)
+
+    row = GasReport([record(21_000), record(21_003)], "pyevm", True).report().loc[("TipJar", "tip")]
+    assert (row["median"], row["mean"]) == (21_002, 21_002)  # 21,001.5 rounded half to even
 
 
 def test_the_default_engine_is_pyevm_with_exact_gas(lab):
