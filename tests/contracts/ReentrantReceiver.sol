@@ -13,13 +13,15 @@ interface ITrainerEntryPoints {
 /// @notice Test-only attacker. It contributes through a trainer in its own name; whenever the
 /// trainer pays it (the excess of a deposit, a refund), its `receive` tries to call the trainer
 /// again — `refund` or `report` of its own last contribution — while the paying call is still
-/// running. A trainer that guards against reentrancy makes the whole transaction revert.
+/// running. A trainer that guards against reentrancy makes the whole transaction revert. With
+/// `Reject` it refuses the payment without a reason, as a contract without `receive` would.
 contract ReentrantReceiver {
     /// @notice What `receive` does when paid.
     enum Attack {
         None,
         Refund,
-        Report
+        Report,
+        Reject
     }
 
     /// @notice The trainer under attack.
@@ -63,13 +65,15 @@ contract ReentrantReceiver {
         trainer.report(_sample, _label, _id, address(this));
     }
 
-    /// @notice Paid by the trainer: re-enter it if an attack is set.
+    /// @notice Paid by the trainer: re-enter it (or refuse) if an attack is set.
     receive() external payable {
         paymentsReceived += 1;
         if (attack == Attack.Refund) {
             trainer.refund(_sample, _label, _id);
         } else if (attack == Attack.Report) {
             trainer.report(_sample, _label, _id, address(this));
+        } else if (attack == Attack.Reject) {
+            revert();
         }
     }
 }

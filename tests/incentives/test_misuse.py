@@ -27,7 +27,7 @@ from .conftest import (BAD, COST_WEIGHT, GOOD, GOOD_0, REFUND_WAIT, TAKE_WAIT, V
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 #: ReentrantReceiver.Attack
-NO_ATTACK, ATTACK_REFUND, ATTACK_REPORT = 0, 1, 2
+ATTACK_REFUND, ATTACK_REPORT, REJECT_PAYMENT = 1, 2, 3
 MARKET = PredictionMarket(min_stake=10**15, participation_time=1_000, reveal_time=1_000)
 MARKET_X, MARKET_Y = [[0], [2], [1], [3]], [1, 0, 1, 0]
 
@@ -359,9 +359,9 @@ def sponsored_tampered_signature(w):
     return lambda: w.drt.add_data_for(dataclasses.replace(signed, signature=signed.signature[:64]), sender=w.a.erin)
 
 
-def _reentrant(attack, *, during):
-    """The receiver contributes (GOOD, or BAD when it will take its own deposit), then re-enters
-    with ``attack`` when it is paid ``during`` the given call."""
+def _receiver(attack, *, during):
+    """The ReentrantReceiver contributes (GOOD, or BAD when it will take its own deposit); when it
+    is paid ``during`` the given call, ``attack`` re-enters the trainer or refuses the payment."""
     def setup(w):
         r, sample = w.receiver, encoded(w.drt, GOOD[0] if during != "take" else BAD[0])
         label = GOOD[1] if during != "take" else BAD[1]
@@ -491,11 +491,12 @@ MISUSES: list[tuple[str, Callable[[World], Callable[[], Any]], str]] = [
     ("sponsored-wrong-signer", sponsored_wrong_signer, "InvalidSignature"),
     ("sponsored-tampered-sample", sponsored_tampered_sample, "InvalidSignature"),
     ("sponsored-short-signature", sponsored_tampered_signature, "InvalidSignature"),
-    # reentrancy
-    ("reenter-refund-from-excess-payment", _reentrant(ATTACK_REFUND, during="excess"), "ReentrantCall"),
-    ("reenter-refund-from-refund", _reentrant(ATTACK_REFUND, during="refund"), "ReentrantCall"),
-    ("reenter-report-from-refund", _reentrant(ATTACK_REPORT, during="refund"), "ReentrantCall"),
-    ("reenter-refund-from-take", _reentrant(ATTACK_REFUND, during="take"), "ReentrantCall"),
+    # reentrancy and payments
+    ("reenter-refund-from-excess-payment", _receiver(ATTACK_REFUND, during="excess"), "ReentrantCall"),
+    ("reenter-refund-from-refund", _receiver(ATTACK_REFUND, during="refund"), "ReentrantCall"),
+    ("reenter-report-from-refund", _receiver(ATTACK_REPORT, during="refund"), "ReentrantCall"),
+    ("reenter-refund-from-take", _receiver(ATTACK_REFUND, during="take"), "ReentrantCall"),
+    ("refund-to-a-contract-that-rejects-it", _receiver(REJECT_PAYMENT, during="refund"), "PaymentFailed"),
     # prediction market
     ("market-forged-chosen-piece", market_forged_chosen_piece, "PieceMismatch"),
     ("market-forged-reveal", market_forged_reveal, "PieceMismatch"),
@@ -536,13 +537,12 @@ def test_misuse_reverts_and_changes_nothing(world, setup, error):
 
 def test_the_table_covers_every_custom_error_a_contributor_can_meet():
     """Every custom error of the Deposit-Refund-Take and Points trainers has a row, but those no
-    contributor can cause here: a deposit over 96 bits (the constructor rules it out), a payment
-    to a recipient that reverts without a reason, the parameter loading's and the models' limits
-    (tests/models)."""
+    contributor can cause here: a deposit over 96 bits (the constructor rules it out), the
+    parameter loading's and the models' limits (tests/models)."""
     names = {item["name"] for name in ("SparsePerceptronWithDepositRefundTake", "SparsePerceptronWithPoints",
                                        "NearestCentroidWithDepositRefundTake")
              for item in load_artifact(name)["abi"] if item["type"] == "error"}
-    not_here = {"DepositTooLarge", "PaymentFailed", "AlreadyInitialised", "ChunkOutOfOrder", "ChunkTooLong",
+    not_here = {"DepositTooLarge", "AlreadyInitialised", "ChunkOutOfOrder", "ChunkTooLong",
                 "TooFewClassesOrFeatures", "InvalidLearningRate", "WeightOutOfRange", "InterceptOutOfRange",
                 "ClassCountFull"}
     assert names - not_here - {error for _, _, error in MISUSES} == set()
