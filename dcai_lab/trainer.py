@@ -9,6 +9,7 @@ events. ``Trainer.at(lab, address)`` (or ``lab.attach``) checks a trainer someon
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -298,11 +299,15 @@ def _matching_artifact(code: bytes) -> str | None:
     return None
 
 
-def _development_key(address: str) -> bytes:
-    """The private key of one of the lab's development accounts (the well-known test mnemonic)."""
+@functools.cache
+def _development_keys() -> dict[str, bytes]:
+    """The lab's development accounts' private keys (the well-known test mnemonic), by address."""
     _EthAccount.enable_unaudited_hdwallet_features()
-    for i in range(N_ACCOUNTS):
-        account = _EthAccount.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}")
-        if account.address == address:
-            return bytes(account.key)
-    raise ConfigError(f"{address} is not one of the lab's development accounts: pass private_key= to sign.")
+    accounts = (_EthAccount.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}") for i in range(N_ACCOUNTS))
+    return {account.address: bytes(account.key) for account in accounts}
+
+
+def _development_key(address: str) -> bytes:
+    if address not in _development_keys():
+        raise ConfigError(f"{address} is not one of the lab's development accounts: pass private_key= to sign.")
+    return _development_keys()[address]
