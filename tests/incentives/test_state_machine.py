@@ -89,7 +89,7 @@ players = st.sampled_from(PLAYERS)
 #: Who acts on a contribution: mostly its contributor (so claims succeed often), else anyone.
 actors = st.sampled_from(("contributor",) * 8 + PLAYERS)
 #: Paid above (or, negative, below) the deposit, in wei.
-overpayments = st.one_of(st.just(0), st.integers(1, 10**15), st.integers(-10**13, -1), st.just(-1))
+overpayments = st.one_of(st.sampled_from((0, 0, 0, 1, -1)), st.integers(-10**13, 10**15))
 #: Time travels; the longest (150 days and more) make a deposit of weight 1 round to zero wei.
 durations = st.one_of(
     st.tuples(st.just("seconds"), st.integers(1, 600)),
@@ -180,14 +180,14 @@ def deployment(incentive, learning_rate: float):
     return _DEPLOYED[key]
 
 
-class _TrainerMachine(RuleBasedStateMachine):
-    """What both mechanisms' machines share: accounts, the money ledger, the replica, time,
-    sponsored signatures, and the check of every action's outcome."""
+class _Machine(RuleBasedStateMachine):
+    """What every machine shares: one deployed trainer inside ``lab.anchor()``, the accounts, the
+    money ledger, step counting, and the check of every action's outcome."""
 
     machine: ClassVar[str]
 
     def _start(self, incentive, learning_rate: float) -> None:
-        self.lab, self.trainer, initial = deployment(incentive, learning_rate)
+        self.lab, self.trainer, self.initial = deployment(incentive, learning_rate)
         self._scope = contextlib.ExitStack()
         self._scope.enter_context(self.lab.anchor())
         self._began = time.perf_counter()
@@ -199,12 +199,7 @@ class _TrainerMachine(RuleBasedStateMachine):
         self.holders = [*self.lab.accounts, self.address]
         self.expected_balance = {a: self.lab.balance(a) for a in self.holders}
         self.total_wei = sum(self.expected_balance.values())
-        self.replica = copy.deepcopy(initial)
-        self.records: dict[tuple, Record] = {}
-        self.by_id: list[Record] = []
-        self.nonces = {a: 0 for a in self.who.values()}
-        self.unsubmitted, self.submitted = 0, set()
-        self.last_contribution_at = self.trainer.contract.lastContributionAt()
+        self.replica = copy.deepcopy(self.initial)
 
     def teardown(self) -> None:
         scope = getattr(self, "_scope", None)
@@ -213,7 +208,12 @@ class _TrainerMachine(RuleBasedStateMachine):
             SECONDS[self.machine] += time.perf_counter() - self._began
             EXAMPLE_STEPS[self.machine].append(STEPS_RUN[self.machine] - self._steps_before)
 
-    # -- helpers ---------------------------------------------------------------------------------
+    @invariant()
+    def wei_is_conserved_and_where_the_ledger_says(self):
+        balances = {a: self.lab.balance(a) for a in self.holders}
+        assert sum(balances.values()) == self.total_wei
+        assert balances == self.expected_balance
+
     def _now(self) -> int:
         """Block time of the next transaction: one second after the latest block."""
         return self.lab.timestamp + 1
@@ -225,9 +225,6 @@ class _TrainerMachine(RuleBasedStateMachine):
     def _move(self, source: str, target: str, amount: int) -> None:
         self.expected_balance[source] -= amount
         self.expected_balance[target] += amount
-
-    def _actor(self, choice: str, c: Contribution) -> str:
-        return c.contributor if choice == "contributor" else self.who[choice]
 
     def _expect(self, action: str, expected: Revert | None, send):
         """Run ``send`` (one transaction); it must succeed or revert exactly as ``expected`` says."""
@@ -246,6 +243,23 @@ class _TrainerMachine(RuleBasedStateMachine):
         assert expected is None, f"{action} succeeded; the rules say it reverts with {expected}"
         assert self.lab.last_tx.timestamp == now and self.lab.last_tx.success
         return result
+
+
+class _TrainerMachine(_Machine):
+    """What the self-assessment mechanisms share: the replica that trains on every accepted
+    contribution, records, time travel, sponsored signatures."""
+
+    def _start(self, incentive, learning_rate: float) -> None:
+        super()._start(incentive, learning_rate)
+        self.records: dict[tuple, Record] = {}
+        self.by_id: list[Record] = []
+        self.nonces = {a: 0 for a in self.who.values()}
+        self.unsubmitted, self.submitted = 0, set()
+        self.last_contribution_at = self.trainer.contract.lastContributionAt()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _actor(self, choice: str, c: Contribution) -> str:
+        return c.contributor if choice == "contributor" else self.who[choice]
 
     def _accept(self, c: Contribution, *, contributor: str, payer: str, sample, label, now: int,
                 deposit: int) -> Contribution:
@@ -361,13 +375,7 @@ class _TrainerMachine(RuleBasedStateMachine):
             self.lab.time_travel(seconds=gap)
             assert self._now() == target
 
-    # -- invariants every mechanism has ----------------------------------------------------------
-    @invariant()
-    def wei_is_conserved_and_where_the_ledger_says(self):
-        balances = {a: self.lab.balance(a) for a in self.holders}
-        assert sum(balances.values()) == self.total_wei
-        assert balances == self.expected_balance
-
+    # -- invariants both mechanisms have ----------------------------------------------------------
     @invariant()
     def model_is_the_replay_of_accepted_contributions(self):
         assert learned(self.trainer.local_model()) == learned(self.replica)
@@ -607,11 +615,392 @@ class PointsMachine(_TrainerMachine):
         pd.testing.assert_frame_equal(self.trainer.leaderboard(), expected, check_dtype=False)
 
 
+# -- Prediction market -------------------------------------------------------------------------
+from dcai_lab.incentives.prediction_market import Phase, Piece, PredictionMarket  # noqa: E402
+
+PM_CONFIGS = [PredictionMarket(min_stake=10**12, participation_time=days(2), reveal_time=days(1))]
+ZERO = "0x0000000000000000000000000000000000000000"
+#: Who calls the provider's functions: the provider (the trainer's deployer) or an impostor.
+provider_or_not = st.sampled_from(("deployer", "deployer", "deployer", "mallory"))
+market_players = st.sampled_from(("deployer", *PLAYERS))
+rarely = st.sampled_from((False, False, False, False, True))
+#: A well-formed piece that matches no commitment (what an impostor or a too-early call passes).
+DUMMY_PIECE = Piece(samples=((0,),), labels=(0,), salt=bytes(32), sparse=True)
+#: The market's clock runs in hours and days: participation lasts 2 days, the reveal 1.
+market_durations = st.one_of(st.tuples(st.just("hours"), st.integers(1, 30)),
+                             st.tuples(st.just("days"), st.integers(1, 3)))
+
+
+class PredictionMarketMachine(_Machine):
+    """Commit → reveal the chosen piece → stakes → reveal → scoring in batches → withdrawals, with
+    misuse interleaved (impostors, wrong pieces, wrong phases, budgets of zero, early calls).
+
+    Each rule waits for the stage where it can first matter (commit only while open, the draw
+    only while committed, …), so examples are not spent knocking on a market that does not exist
+    yet; inside that range every call is tried in every phase."""
+
+    machine = "PredictionMarket"
+
+    @initialize(incentive=st.sampled_from(PM_CONFIGS), learning_rate=st.sampled_from(LEARNING_RATES))
+    def deploy(self, incentive, learning_rate):
+        self._start(incentive, learning_rate)
+        self.who = {name: getattr(self.lab.accounts, name) for name in ("deployer", *SPONSORS)}
+        self.stage = Phase.OPEN  # the stored stage; phase() also follows the clock
+        self.provider = None
+        self.entries: list[Contribution] = []
+        self.credit = {a: 0 for a in self.lab.accounts}
+        self.helpful = {a: 0 for a in self.lab.accounts}
+        self.forfeited = self.shares_paid = self.pending = self.total_helpful = 0
+        self.progress = (0, 0, 0, 0, False, False)  # processed, cursor, correct, before, baselineDone, trained
+        self.scores: list[int] = []
+        # self.replica is the model on chain: the initial one until scoring trains it.
+
+    # -- the rules' clock ------------------------------------------------------------------------
+    def _phase(self, now: int) -> Phase:
+        if self.stage != Phase.PARTICIPATION:
+            return self.stage
+        if now < self.participation_end:
+            return Phase.PARTICIPATION
+        return Phase.REVEAL if now < self.reveal_deadline else Phase.CANCELLED
+
+    def _pool(self) -> int:
+        return self.bounty + self.forfeited
+
+    def _evaluation(self) -> list[tuple[tuple[int, ...], int]]:
+        return [(s, y) for i, p in enumerate(self.pieces) if i != self.chosen for s, y in zip(p.samples, p.labels)]
+
+    # -- the provider ----------------------------------------------------------------------------
+    @precondition(lambda self: self.stage == Phase.OPEN)
+    @rule(who=provider_or_not, bounty=st.one_of(st.integers(1, 10**16), st.sampled_from((0, 1, 10**15, 10**15))),
+          test=st.lists(st.tuples(samples, labels), min_size=4, max_size=10), n_pieces=st.integers(2, 4))
+    def commit(self, who, bounty, test, n_pieces):
+        sender, now = self.who[who], self._now()
+        if sender != self.who["deployer"]:
+            expected = Revert("NotProvider", {"caller": sender, "provider": self.who["deployer"]})
+        elif self.stage != Phase.OPEN:
+            expected = Revert("WrongPhase", {"actual": self._phase(now), "expected": Phase.OPEN})
+        elif bounty == 0:
+            expected = Revert("InvalidBounty", {"bounty": 0})
+        else:
+            expected = None
+        X, y = [s for s, _ in test], [label for _, label in test]
+        tx = self._expect("commit", expected, lambda: self.trainer.commit(X, y, bounty=bounty, pieces=n_pieces,
+                                                                           seed=len(test), sender=sender))
+        if tx is None:
+            return
+        self.stage, self.provider, self.bounty = Phase.COMMITTED, sender, bounty
+        self.pieces, self.commit_block = self.trainer.pieces, tx.block
+        self._move(sender, self.address, bounty)
+
+    @precondition(lambda self: self.stage == Phase.COMMITTED)
+    @rule(who=provider_or_not, wrong_piece=rarely)
+    def reveal_chosen_piece(self, who, wrong_piece):
+        sender, now = self.who[who], self._now()
+        index = None
+        if sender != self.provider:
+            expected = Revert("NotProvider", {"caller": sender, "provider": self.provider or ZERO})
+        elif self.stage != Phase.COMMITTED:
+            expected = Revert("WrongPhase", {"actual": self._phase(now), "expected": Phase.COMMITTED})
+        elif self.lab.block_number + 1 > self.commit_block + 256:
+            expected = Revert("DrawExpired", {"commitBlock": self.commit_block})
+        else:  # the draw is the commit block's hash: read it from the chain, it cannot be computed
+            index = self.trainer.chosen_piece()
+            expected = Revert("PieceMismatch", {"index": index}) if wrong_piece else None
+        piece = DUMMY_PIECE if index is None else self.pieces[(index + wrong_piece) % len(self.pieces)]
+        self._expect("reveal_chosen_piece", expected,
+                          lambda: self.trainer.contract.revealChosenPiece(*piece.as_args(), sender=sender))
+        if expected is not None:
+            return
+        self.stage, self.chosen, self.revealed = Phase.PARTICIPATION, index, 1
+        self.participation_end = now + self.incentive.participation_time
+        self.reveal_deadline = self.participation_end + self.incentive.reveal_time
+
+    @precondition(lambda self: self.stage >= Phase.PARTICIPATION)
+    @rule(who=provider_or_not, wrong_piece=rarely)
+    def reveal_piece(self, who, wrong_piece):
+        sender, now = self.who[who], self._now()
+        current = self._phase(now)
+        index = None
+        if sender != self.provider:
+            expected = Revert("NotProvider", {"caller": sender, "provider": self.provider or ZERO})
+        elif current == Phase.PARTICIPATION:
+            expected = Revert("RevealTooEarly", {"opensAt": self.participation_end})
+        elif current == Phase.CANCELLED and self.stage == Phase.PARTICIPATION:
+            expected = Revert("RevealTooLate", {"deadline": self.reveal_deadline})
+        elif current != Phase.REVEAL:
+            expected = Revert("WrongPhase", {"actual": current, "expected": Phase.REVEAL})
+        else:
+            index = self.revealed - 1 + (self.revealed - 1 >= self.chosen)
+            expected = Revert("PieceMismatch", {"index": index}) if wrong_piece else None
+        piece = DUMMY_PIECE if index is None else self.pieces[(index + wrong_piece) % len(self.pieces)]
+        self._expect("reveal_piece", expected,
+                     lambda: self.trainer.contract.revealPiece(*piece.as_args(), sender=sender))
+        if expected is not None:
+            return
+        self.revealed += 1
+        if self.revealed == len(self.pieces):
+            self.stage = Phase.PROCESSING
+            if not self.entries:
+                self._finish()
+
+    @precondition(lambda self: self.stage != Phase.OPEN)
+    @rule(who=st.sampled_from(("deployer", *("mallory",) * 5)))  # a cancel ends the example's market
+    def cancel(self, who):
+        sender, now = self.who[who], self._now()
+        current = self._phase(now)
+        if sender != self.provider:
+            expected = Revert("NotProvider", {"caller": sender, "provider": self.provider or ZERO})
+        elif current not in (Phase.COMMITTED, Phase.PARTICIPATION, Phase.REVEAL):
+            expected = Revert("WrongPhase", {"actual": current, "expected": Phase.COMMITTED})
+        elif self.entries:
+            expected = Revert("CannotCancel", {"numContributions": len(self.entries)})
+        else:
+            expected = None
+        if self._expect("cancel", expected, lambda: self.trainer.cancel(sender=sender)) is not None:
+            self._cancel()
+
+    # -- participants ----------------------------------------------------------------------------
+    @precondition(lambda self: self.stage >= Phase.PARTICIPATION)
+    @rule(who=players, sample=samples, label=labels,
+          stake=st.one_of(st.sampled_from((10**12, 10**12 - 1, 0)), st.integers(10**12, 10**16)))
+    def stake(self, who, sample, label, stake):
+        sender, now = self.who[who], self._now()
+        current = self._phase(now)
+        if current != Phase.PARTICIPATION:
+            expected = Revert("WrongPhase", {"actual": current, "expected": Phase.PARTICIPATION})
+        elif stake < self.incentive.min_stake:
+            expected = Revert("StakeTooSmall", {"paid": stake, "minStake": self.incentive.min_stake})
+        else:
+            expected = None
+        c = self._expect("stake", expected, lambda: self.trainer.add_data(sample, label, sender=sender, value=stake))
+        if c is None:
+            return
+        assert (c.id, c.contributor, c.deposit, c.added_at) == (len(self.entries), sender, stake, now)
+        self.entries.append(c)
+        self._move(sender, self.address, stake)
+
+    @precondition(lambda self: self.stage >= Phase.PARTICIPATION)
+    @rule(who=market_players, budget=st.one_of(st.integers(0, 3), st.integers(0, 60)),
+          entries=st.sampled_from(("all", "all", "all", "none", "from the next")),
+          evaluation=st.sampled_from(("right",) * 6 + ("a piece short", "wrong salt")))
+    def process(self, who, budget, entries, evaluation):
+        sender, now = self.who[who], self._now()
+        current = self._phase(now)
+        processed = self.progress[0]
+        given = {"all": self.entries[processed:], "none": [], "from the next": self.entries[processed + 1:]}[entries]
+        outcome = None
+        if current == Phase.CANCELLED:
+            if processed == len(self.entries) or not given:
+                expected = Revert("NoProgress", {"processed": processed})
+            elif entries == "from the next":
+                expected = Revert("OutOfOrder", {"id": processed + 1, "expected": processed})
+            else:
+                expected = None
+        elif current != Phase.PROCESSING:
+            expected = Revert("WrongPhase", {"actual": current, "expected": Phase.PROCESSING})
+        elif evaluation == "a piece short":
+            expected = Revert("WrongEvaluationSet", {"given": len(self.pieces) - 2, "expected": len(self.pieces) - 1})
+        elif evaluation == "wrong salt":
+            expected = Revert("PieceMismatch", {"index": 1 if self.chosen == 0 else 0})
+        else:
+            expected, outcome = self._scoring(budget, given)
+        pieces = [p for i, p in enumerate(self.pieces) if i != self.chosen] if self.stage == Phase.PROCESSING else []
+        if evaluation == "a piece short":
+            pieces = pieces[1:]
+        elif evaluation == "wrong salt" and pieces:
+            pieces = [replace(pieces[0], salt=bytes(32)), *pieces[1:]]
+        args = [p.as_args() for p in pieces] if current != Phase.CANCELLED else []
+        rows = [(c.id, self.trainer._encode(c.sample), c.label, c.contributor) for c in given]
+        tx = self._expect("process", expected, lambda: self.trainer.contract.process(rows, args, budget, sender=sender))
+        if expected is not None:
+            return
+        if current == Phase.CANCELLED:
+            self._settle_cancelled(given)
+        else:
+            self.progress, self.replica, scored, finished = outcome
+            for id_, score in scored:
+                self._score(self.entries[id_], score)
+            if finished:
+                self._finish()
+
+    @precondition(lambda self: self.stage != Phase.OPEN)
+    @rule(who=market_players)
+    def withdraw(self, who):
+        sender, now = self.who[who], self._now()
+        lapsed = self._phase(now) == Phase.CANCELLED and self.stage != Phase.CANCELLED
+        credit = dict(self.credit)
+        if lapsed and not self.entries:
+            credit[self.provider] += self.bounty
+        stage = Phase.CANCELLED if lapsed else self.stage
+        pays_share = self.helpful[sender] > 0 and stage == Phase.FINISHED
+        share = self._pool() * self.helpful[sender] // self.total_helpful if pays_share else 0
+        amount = credit[sender] + share
+        expected = Revert("NothingToWithdraw", {"account": sender}) if amount == 0 else None
+        tx = self._expect("withdraw", expected, lambda: self.trainer.withdraw(sender=sender))
+        if tx is None:
+            return
+        if lapsed:
+            self._cancel()
+        if pays_share:
+            self.helpful[sender] = 0
+            self.shares_paid += share
+            self.pending -= 1
+            if self.pending == 0:
+                dust = self._pool() - self.shares_paid
+                if sender == self.provider:
+                    amount += dust
+                else:
+                    self.credit[self.provider] += dust
+        self.credit[sender] = 0
+        assert [(e.name, dict(e.args)) for e in tx.events if e.name == "Withdrawal"] == [
+            ("Withdrawal", {"account": sender, "amount": amount})]
+        self._move(self.address, sender, amount)
+
+    @precondition(lambda self: self.stage >= Phase.PARTICIPATION)
+    @rule(duration=market_durations)
+    def time_travel(self, duration):
+        self._count("time_travel")
+        unit, n = duration
+        self.lab.time_travel(**{unit: n})
+
+    @precondition(lambda self: self.stage == Phase.COMMITTED)
+    @rule(blocks=st.sampled_from((1, 2, 3, 5, 8, 13, 300)))
+    def mine_blocks(self, blocks):
+        """Blocks one second apart: enough of them and the commit block's hash is out of sight."""
+        self._count("mine_blocks")
+        self.lab.time_travel(blocks=blocks)
+
+    @rule(who=market_players, test=st.lists(st.tuples(samples, labels), min_size=4, max_size=10),
+          budget=st.integers(1, 40))
+    def advance(self, who, test, budget):
+        """The market's next step, done right (so that most examples get to scoring and payouts;
+        swarm testing may switch off any one of the rules above)."""
+        now = self._now()
+        current = self._phase(now)
+        if current == Phase.OPEN:
+            self.commit("deployer", 10**15, test, 2 + len(test) % 3)
+        elif current == Phase.COMMITTED:
+            self.reveal_chosen_piece("deployer", False)
+        elif current == Phase.PARTICIPATION:
+            self._count("time_travel_to_the_reveal")
+            self.lab.time_travel(seconds=self.participation_end - now)
+        elif current == Phase.REVEAL:
+            self.reveal_piece("deployer", False)
+        elif current == Phase.PROCESSING:
+            self.process(who, budget, "all", "right")
+        else:
+            self.withdraw(who)
+
+    # -- the rules' bookkeeping ------------------------------------------------------------------
+    def _cancel(self):
+        self.stage = Phase.CANCELLED
+        if not self.entries:
+            self.credit[self.provider] += self.bounty
+
+    def _settle_cancelled(self, given):
+        n, each = len(self.entries), self.bounty // len(self.entries)
+        for c in given:
+            self.credit[c.contributor] += c.deposit + each + (self.bounty - each * n if c.id == 0 else 0)
+        self.progress = (self.progress[0] + len(given),) + self.progress[1:]
+        self.stage = Phase.CANCELLED
+
+    def _score(self, c: Contribution, score: int) -> None:
+        self.scores.append(score)
+        if score < 0:
+            self.forfeited += c.deposit
+            return
+        self.credit[c.contributor] += c.deposit
+        if score > 0:
+            if self.helpful[c.contributor] == 0:
+                self.pending += 1
+            self.helpful[c.contributor] += score
+            self.total_helpful += score
+
+    def _finish(self):
+        self.stage = Phase.FINISHED
+        if self.total_helpful == 0:
+            self.credit[self.provider] += self._pool()
+
+    def _scoring(self, budget: int, given: list[Contribution]):
+        """Rule 5 step by step: what one ``process`` call with this prediction budget and these
+        entries does to the progress, the model and the scores (or how it reverts)."""
+        processed, cursor, correct, before, baseline_done, trained = self.progress
+        model, evaluation = copy.deepcopy(self.replica), self._evaluation()
+        start, total, size, scored = processed, len(self.entries), len(evaluation), []
+        while True:
+            if not baseline_done or trained:
+                if cursor < size:
+                    if budget == 0:
+                        break
+                    sample, label = evaluation[cursor]
+                    correct += model._predict_sample(sample) == label
+                    cursor, budget = cursor + 1, budget - 1
+                    continue
+                if not baseline_done:
+                    baseline_done = True
+                else:
+                    if processed - start >= len(given):
+                        return Revert("Panic"), None  # the scored entry was not passed
+                    if given[processed - start].id != processed:
+                        return Revert("OutOfOrder", {"id": given[processed - start].id, "expected": processed}), None
+                    scored.append((processed, correct - before))
+                    processed, trained = processed + 1, False
+                before, cursor, correct = correct, 0, 0
+                if processed == total:
+                    return None, ((processed, cursor, correct, before, baseline_done, trained), model, scored, True)
+            if processed - start >= len(given):
+                break
+            if given[processed - start].id != processed:
+                return Revert("OutOfOrder", {"id": given[processed - start].id, "expected": processed}), None
+            c = given[processed - start]
+            if update_refusal(model, c.sample, c.label) is None:
+                model._update_sample(c.sample, c.label)
+            else:  # skipped: scores 0
+                cursor, correct = size, before
+            trained = True
+        new = (processed, cursor, correct, before, baseline_done, trained)
+        old = self.progress
+        if (old[0], old[1], old[5], old[4]) == (new[0], new[1], new[5], new[4]):
+            return Revert("NoProgress", {"processed": processed}), None
+        return None, (new, model, scored, False)
+
+    # -- invariants ------------------------------------------------------------------------------
+    @invariant()
+    def market_state_is_as_the_ledger_says(self):
+        contract = self.trainer.contract
+        assert contract.numContributions() == len(self.entries)
+        assert tuple(contract.progress()) == self.progress
+        assert {a: self.trainer.owed(a) for a in self.credit} == {a: self._owed(a) for a in self.credit}
+        assert (contract.forfeited(), contract.sharesPaid(), contract.helpfulPending(), contract.totalHelpfulScore()) == (
+            self.forfeited, self.shares_paid, self.pending, self.total_helpful)
+        if self.stage not in (Phase.OPEN, Phase.CANCELLED):
+            assert self.trainer.scores() == self.scores
+
+    @invariant()
+    def model_changes_only_in_scoring(self):
+        """Before scoring the model is the initial one; during scoring it is the initial one
+        trained on the contributions reached so far; at the end, on every contribution in order."""
+        assert learned(self.trainer.local_model()) == learned(self.replica)
+        if self.stage == Phase.FINISHED:
+            replay = copy.deepcopy(self.initial)
+            for c in self.entries:
+                if update_refusal(replay, c.sample, c.label) is None:
+                    replay._update_sample(c.sample, c.label)
+            assert learned(self.replica) == learned(replay)
+
+    def _owed(self, a: str) -> int:
+        if self.stage == Phase.FINISHED and self.helpful[a] > 0:
+            return self.credit[a] + self._pool() * self.helpful[a] // self.total_helpful
+        return self.credit[a]
+
+
 # -- the tests ---------------------------------------------------------------------------------
 TestDepositRefundTake = DepositRefundTakeMachine.TestCase
 TestDepositRefundTake.settings = STATEFUL
 TestPoints = PointsMachine.TestCase
 TestPoints.settings = STATEFUL
+TestPredictionMarket = PredictionMarketMachine.TestCase
+TestPredictionMarket.settings = STATEFUL
 
 
 def test_zz_steps_were_run_and_are_reported(capsys):
