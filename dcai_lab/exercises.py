@@ -127,3 +127,44 @@ def check_sponsored(trainer, contributor: str, sponsor: str) -> None:
                         f"trainer.add_data_for(signed, sender={names[1]}).")
     _verdict(f"nothing is credited to {names[0]} yet: signed = trainer.sign_contribution(x, y, {names[0]}), then "
              f"trainer.add_data_for(signed, sender={names[1]}).")
+
+
+def check_drawn_piece(trainer, n_pieces: int, answer: int | None) -> None:
+    """Exercise 05.1: the piece the commit block's hash draws among ``n_pieces``."""
+    if answer is None:
+        return _verdict("set piece_of_6 to a piece index.")
+    block_hash = trainer.lab.w3.eth.get_block(trainer.contract.commitBlock())["hash"]
+    if answer != int.from_bytes(block_hash, "big") % n_pieces:
+        return _verdict(f"piece {answer!r} is not it; read the commit block's hash as a number "
+                        f"(int.from_bytes(block_hash, 'big')) and take it modulo {n_pieces}.")
+    _verdict(None)
+
+
+def check_share_if(trainer, who: str, changed_scores: dict[int, int], answer: int | None) -> None:
+    """Exercise 05.2: ``who``'s pool share had some contributions scored ``changed_scores``."""
+    if answer is None:
+        return _verdict("set carol_share to a whole number of wei.")
+    helpful: dict[str, int] = {}
+    for c, score in zip(trainer.contributions(), trainer.scores()):
+        score = changed_scores.get(c.id, score)
+        if score > 0:
+            helpful[c.contributor] = helpful.get(c.contributor, 0) + score
+    expected = trainer.contract.pool() * helpful.get(who, 0) // sum(helpful.values())
+    if answer != expected:
+        return _verdict(f"{answer!r} is not it; P changes with the new score: share = pool * S_a // P, with "
+                        "S_a the sum of the address's positive scores and P the sum over every address.")
+    _verdict(None)
+
+
+def check_cancelled_credit(trainer, who: str, answer: int | None) -> None:
+    """Exercise 05.3: what ``who`` would be credited if the market were cancelled."""
+    from .incentives.prediction_market import MarketEntry, cancelled_outcome
+
+    if answer is None:
+        return _verdict("set mallory_if_cancelled to a whole number of wei.")
+    entries = [MarketEntry(c.sample, c.label, c.contributor, c.deposit) for c in trainer.contributions()]
+    credit = cancelled_outcome(entries, trainer.contract.bounty(), trainer.contract.provider())
+    if answer != credit.get(who, 0):
+        return _verdict(f"{answer!r} is not it; each contribution gets its stake plus bounty // (number of "
+                        "contributions), and contribution 0 also the remainder; add up the address's contributions.")
+    _verdict(None)

@@ -167,3 +167,51 @@ def test_sponsored(lab, small_game, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("not yet: nothing is credited to frank yet")
     assert out[1].startswith("not yet: frank is credited, but grace did not submit it") and out[2] == "correct"
+
+
+@pytest.fixture
+def small_market(lab):
+    """A finished prediction market on the four-word perceptron: alice staked 10**16, bob 2 * 10**16."""
+    from dcai_lab.incentives.prediction_market import PredictionMarket
+    from dcai_lab.models import SparsePerceptron
+
+    market = lab.deploy(SparsePerceptron(n_features=4).fit([[0], [1]], [1, 0]),
+                        PredictionMarket(min_stake=10**16, participation_time=100, reveal_time=100))
+    market.commit([[0], [1], [2], [3]] * 2, [1, 0, 1, 0] * 2, bounty=10**18 + 1, pieces=2, seed=1)
+    market.reveal_chosen_piece()
+    market.add_data([2], 1, sender=lab.accounts.alice, value=10**16)
+    market.add_data([0], 1, sender=lab.accounts.bob, value=2 * 10**16)
+    lab.time_travel(seconds=market.contract.participationEnd() - lab.timestamp)
+    market.reveal_pieces()
+    market.process()
+    return market
+
+
+def test_drawn_piece(lab, small_market, capsys):
+    block_hash = lab.w3.eth.get_block(small_market.contract.commitBlock())["hash"]
+    right = int.from_bytes(block_hash, "big") % 6
+    for answer in (None, (right + 1) % 6, right):
+        exercises.check_drawn_piece(small_market, 6, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set piece_of_6 to a piece index."
+    assert out[1].startswith(f"not yet: piece {(right + 1) % 6} is not it") and out[2] == "correct"
+
+
+def test_share_if(lab, small_market, capsys):
+    alice = lab.accounts.alice
+    right = small_market.contract.pool() * 3 // 4  # alice 3 of P = 3 + 1
+    for answer in (None, right + 1, right):
+        exercises.check_share_if(small_market, alice, {0: 3, 1: 1}, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set carol_share to a whole number of wei."
+    assert out[1].startswith("not yet: ") and out[2] == "correct"
+
+
+def test_cancelled_credit(lab, small_market, capsys):
+    alice = lab.accounts.alice
+    right = 10**16 + (10**18 + 1) // 2 + 1  # stake, half the bounty, and the odd wei for contribution 0
+    for answer in (None, right - 1, right):
+        exercises.check_cancelled_credit(small_market, alice, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set mallory_if_cancelled to a whole number of wei."
+    assert out[1].startswith("not yet: ") and out[2] == "correct"
