@@ -250,8 +250,10 @@ class Lab:
             raise AssertionError(f"expected a revert matching {_describe(match)}, but nothing reverted.")
 
     # -- internals -----------------------------------------------------------------------------
-    def _address(self, target: str | Contract) -> str:
-        address = target.address if isinstance(target, Contract) else target
+    def _address(self, target: Any) -> str:
+        """The checksummed address of a string, or of a handle with an ``address`` (a contract,
+        a trainer, a deployed model)."""
+        address = target if isinstance(target, str) else getattr(target, "address", target)
         if not isinstance(address, str) or not is_address(address):
             raise ConfigError(f"{target!r} is not an address (a 0x-prefixed, 40-hex-digit string).")
         return to_checksum_address(address)

@@ -72,18 +72,8 @@ class SignedContribution:
 
 
 def encode_sample(sample: tuple[int, ...], sparse: bool) -> bytes:
-    """A compact sample as trainers take it: 4-byte feature indices (sparse), or one 32-byte
-    two's-complement word per value (dense: the ABI words of an int64[])."""
-    if sparse:
-        return _samples.pack_features(sample)
-    return b"".join(int(v).to_bytes(32, "big", signed=True) for v in sample)
-
-
-def decode_event_sample(data: bytes, sparse: bool) -> tuple[int, ...]:
-    """A sample as events carry it: 4-byte feature indices (sparse) or 8-byte signed values."""
-    if sparse:
-        return _samples.unpack_features(data)
-    return tuple(int.from_bytes(data[i:i + 8], "big", signed=True) for i in range(0, len(data), 8))
+    """A compact sample as trainers take it: 4-byte feature indices (sparse) or 8-byte values (dense)."""
+    return _samples.pack(sample, sparse)
 
 
 class Trainer:
@@ -124,7 +114,7 @@ class Trainer:
         name = _matching_artifact(code)
         if name is None:
             raise ConfigError(f"the code at {address} is not one of dcai-lab's trainer contracts "
-                              f"(compared with {len(_trainer_artifacts())} artifacts, immutables masked).")
+                              f"(compared with every trainer artifact, immutables masked).")
         model_name, incentive_name = name.split("With")
         contract = lab.at(name, address)
         if not contract.initialised():
@@ -231,15 +221,21 @@ class Trainer:
                 found.append(self._contribution(event, log.block_number, log.timestamp))
         return found
 
-    def dataset(self) -> tuple[list[tuple[int, ...]], np.ndarray]:
-        """``(X, y)`` of every contribution in order: compact samples and labels, ready for a
-        twin's ``partial_fit``."""
+    def dataset(self) -> tuple[list[tuple[int, ...]] | np.ndarray, np.ndarray]:
+        """``(X, y)`` of every contribution in order, ready for a twin's ``partial_fit``: the present
+        feature indices of each sample (sparse models) or the real values (dense models: the
+        stored values ÷ SCALE, which convert back to exactly the stored integers)."""
         contributions = self.contributions()
-        return [c.sample for c in contributions], np.array([c.label for c in contributions], dtype=int)
+        y = np.array([c.label for c in contributions], dtype=int)
+        if self._sparse:
+            return [c.sample for c in contributions], y
+        X = np.array([c.sample for c in contributions], dtype=float).reshape(len(contributions), -1)
+        return X / _samples.SCALE, y
 
     def history(self) -> pd.DataFrame:
         """The contributions as a table (one row each)."""
-        rows = [{"id": c.id, "contributor": c.contributor, "label": c.label, "features": len(c.sample),
+        name = self.lab.accounts.name_of
+        rows = [{"id": c.id, "contributor": name(c.contributor), "label": c.label, "features": len(c.sample),
                  "deposit (wei)": c.deposit, "added at": c.added_at} for c in self.contributions()]
         return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
 
@@ -255,7 +251,7 @@ class Trainer:
     def _contribution(self, event, block_number: int, timestamp: int) -> Contribution:
         a = event.args
         return Contribution(id=a["id"], contributor=a["contributor"], label=a["label"],
-                            sample=decode_event_sample(a["sample"], self._sparse), deposit=a["deposit"], payer=a["payer"],
+                            sample=_samples.unpack(a["sample"], self._sparse), deposit=a["deposit"], payer=a["payer"],
                             added_at=timestamp, block_number=block_number)
 
     def __repr__(self) -> str:
@@ -263,7 +259,12 @@ class Trainer:
 
 
 class PointsTrainer(Trainer):
-    """A trainer under the Points mechanism: adds the leaderboard."""
+    """A trainer under the Points mechanism: ``validate`` (the contract's ``refund``) and the
+    leaderboard."""
+
+    def validate(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
+        """Validate your contribution, which the model still agrees with: one point."""
+        return self.refund(contribution, sender=sender)
 
     def leaderboard(self) -> pd.DataFrame:
         """Every player's points, reports and badges, read from chain state, best first."""

@@ -19,7 +19,7 @@ abstract contract Classifier {
     error ChunkOutOfOrder(uint256 offset, uint256 expectedOffset);
     /// @notice A chunk would write past the end of the parameter table.
     error ChunkTooLong(uint256 end, uint256 size);
-    /// @notice A sample as bytes must be whole elements (4 bytes per index, 32 per value), at most one per feature.
+    /// @notice A sample must be whole elements (4 bytes per index, 8 per value), at most one per feature.
     error MalformedSample(uint256 length);
 
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
@@ -75,39 +75,35 @@ abstract contract Classifier {
     /// @dev Hook for contracts built on a model (the trainers): runs once, when the model is frozen.
     function _afterInitialisation() internal virtual {}
 
-    // A sample "as bytes", the form trainers take so that one trainer contract serves sparse and
-    // dense models alike: a sparse model's packed 4-byte feature indices, or a dense model's
-    // int64[] without its ABI head (one 32-byte word per value). The models read it in place.
-
-    /// @dev Reverts unless `sample` (as bytes) is a valid sample for this model.
-    function _checkSampleWords(bytes calldata sample) internal view virtual;
-
-    /// @dev The prediction for a sample as bytes (checked first).
-    function _predictWords(bytes calldata sample) internal view virtual returns (uint256);
-
-    /// @dev Train on a sample as bytes (checked first) with a checked label.
-    function _updateWords(bytes calldata sample, uint256 label) internal virtual;
-
-    /// @dev A checked sample packed tight: each element in its own width (4 bytes for a feature
-    /// index, 8 for a value), big-endian. Events carry samples this way.
-    function _packedSample(bytes calldata sample) internal pure virtual returns (bytes memory);
-
-    /// @dev `sample`'s words cut to their low `width` bytes (1 … 32), concatenated. Saves 8 gas
-    /// per dropped byte of event data: about 11,000 gas for a 50-feature sparse sample.
-    function _pack(bytes calldata sample, uint256 width) internal pure returns (bytes memory packed) {
-        uint256 n = sample.length / 32;
-        // Each step stores a whole word whose first `width` bytes are the element; the 32 - width
-        // zero bytes after it are overwritten by the next step. Allocate room for the last one.
-        packed = new bytes(n * width + 32);
-        assembly ("memory-safe") {
-            let out := add(packed, 32)
-            let shift := shl(3, sub(32, width))
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                mstore(add(out, mul(i, width)), shl(shift, calldataload(add(sample.offset, shl(5, i)))))
-            }
-            mstore(packed, mul(n, width))
-        }
+    /// @notice Predict the class of a sample: free, as a call.
+    /// @param sample The sample, packed (4 bytes per feature index, or 8 per value × 1e9).
+    /// @return The predicted class, 0 … numClasses - 1.
+    function predict(bytes calldata sample) external view returns (uint256) {
+        _checkSample(sample);
+        return _predict(sample);
     }
+
+    /// @notice Train on one labelled sample (owner only, after initialisation).
+    /// @param sample The sample, packed as for `predict`.
+    /// @param label The sample's class.
+    function update(bytes calldata sample, uint256 label) external onlyOwner onlyAfterInitialisation {
+        _checkSample(sample);
+        _checkLabel(label);
+        _update(sample, label);
+    }
+
+    // Samples are bytes, packed: 4 bytes per feature index (sparse models, SparseClassifier) or
+    // 8 bytes per value (dense models, DenseClassifier). One signature for both kinds lets a
+    // trainer contract be built on any model.
+
+    /// @dev Reverts unless `sample` is a valid sample for this model.
+    function _checkSample(bytes calldata sample) internal view virtual;
+
+    /// @dev The prediction for a checked sample.
+    function _predict(bytes calldata sample) internal view virtual returns (uint256);
+
+    /// @dev Train on a checked sample with a checked label.
+    function _update(bytes calldata sample, uint256 label) internal virtual;
 
     function _checkLabel(uint256 label) internal view {
         if (label >= numClasses) revert UnknownLabel(label, numClasses);

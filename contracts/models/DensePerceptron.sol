@@ -96,23 +96,23 @@ contract DensePerceptron is DenseClassifier {
         }
     }
 
-    function _predict(int64[] calldata x) internal view override returns (uint256) {
+    function _predict(bytes calldata x) internal view override returns (uint256) {
         int256 scoreScaled = int256(intercept) * SCALE;
         uint256 word;
         // Unchecked: each product is below 2^126 in size and there are fewer than 2^64 of them.
         unchecked {
-            for (uint256 i = 0; i < x.length; i++) {
+            for (uint256 i = 0; i < _count(x); i++) {
                 if (i % WEIGHTS_PER_WORD == 0) word = _weightWords[i / WEIGHTS_PER_WORD];
-                scoreScaled += _weight(word, i % WEIGHTS_PER_WORD) * x[i];
+                scoreScaled += _weight(word, i % WEIGHTS_PER_WORD) * _valueAt(x, i);
             }
         }
         return scoreScaled > 0 ? 1 : 0;
     }
 
-    function _update(int64[] calldata x, uint256 label) internal override {
+    function _update(bytes calldata x, uint256 label) internal override {
         if (_predict(x) == label) return;
         int256 sign = label == 1 ? int256(1) : int256(-1);
-        uint256 n = x.length;
+        uint256 n = _count(x);
         uint256 word;
         // Unchecked: learningRate·x is below 2^126 in size, a weight plus a step far inside
         // int256; the int64 range is checked.
@@ -121,7 +121,7 @@ contract DensePerceptron is DenseClassifier {
                 uint256 lane = i % WEIGHTS_PER_WORD;
                 if (lane == 0) word = _weightWords[i / WEIGHTS_PER_WORD];
                 // Solidity's signed division truncates toward zero.
-                int256 weightScaled = _weight(word, lane) + sign * (learningRate * x[i] / SCALE);
+                int256 weightScaled = _weight(word, lane) + sign * (learningRate * _valueAt(x, i) / SCALE);
                 if (weightScaled != int64(weightScaled)) revert WeightOutOfRange(i, weightScaled);
                 word = _withWeight(word, lane, int64(weightScaled));
                 // Store each word once, after its last weight has changed.

@@ -107,13 +107,13 @@ contract NearestCentroid is DenseClassifier {
     /// @param x The feature values times SCALE.
     /// @param label The class.
     /// @return The distance in SCALE² units, exact.
-    function squaredDistance(int64[] calldata x, uint256 label) external view returns (uint256) {
+    function squaredDistance(bytes calldata x, uint256 label) external view returns (uint256) {
         _checkSample(x);
         _checkLabel(label);
         return _squaredDistance(x, label, type(uint256).max);
     }
 
-    function _predict(int64[] calldata x) internal view override returns (uint256 best) {
+    function _predict(bytes calldata x) internal view override returns (uint256 best) {
         uint256 bestDistance = type(uint256).max;
         for (uint256 label = 0; label < numClasses; label++) {
             uint256 distance = _squaredDistance(x, label, bestDistance);
@@ -127,9 +127,9 @@ contract NearestCentroid is DenseClassifier {
 
     /// Σ (x_j − c_j)², or any partial sum that already reaches `bound` (the class cannot win then,
     /// so the remaining words need not be read: up to 2,100 gas saved per word skipped).
-    function _squaredDistance(int64[] calldata x, uint256 label, uint256 bound) internal view returns (uint256 distance) {
+    function _squaredDistance(bytes calldata x, uint256 label, uint256 bound) internal view returns (uint256 distance) {
         uint256 base = label * wordsPerClass;
-        uint256 n = x.length;
+        uint256 n = _count(x);
         // Unchecked: each difference is below 2^65 in size, its square below 2^130, and a sum of
         // fewer than 2^64 such squares stays far below 2^256.
         unchecked {
@@ -137,7 +137,7 @@ contract NearestCentroid is DenseClassifier {
                 uint256 word = _centroidWords[base + w];
                 uint256 end = _min((w + 1) * COORDINATES_PER_WORD, n);
                 for (uint256 j = w * COORDINATES_PER_WORD; j < end; ++j) {
-                    int256 difference = _coordinate(x, j) - int64(uint64(word));
+                    int256 difference = _valueAt(x, j) - int64(uint64(word));
                     distance += uint256(difference * difference);
                     word >>= 64;
                 }
@@ -148,7 +148,7 @@ contract NearestCentroid is DenseClassifier {
 
     /// c_j ← c_j + (x_j − c_j) / (count + 1), the division truncating toward zero (toward the old
     /// centroid), then count ← count + 1.
-    function _update(int64[] calldata x, uint256 label) internal override {
+    function _update(bytes calldata x, uint256 label) internal override {
         uint256 count = _classCounts[label];
         if (count == MAX_CLASS_COUNT) revert ClassCountFull(label, count);
         int256 newCount = int256(count + 1);
@@ -166,7 +166,7 @@ contract NearestCentroid is DenseClassifier {
     }
 
     /// Word w of a centroid after the update's step towards x.
-    function _movedWord(int64[] calldata x, uint256 w, uint256 word, int256 newCount)
+    function _movedWord(bytes calldata x, uint256 w, uint256 word, int256 newCount)
         private
         pure
         returns (uint256 moved)
@@ -174,23 +174,14 @@ contract NearestCentroid is DenseClassifier {
         // Unchecked: |x_j − c_j| < 2^65, and the moved coordinate lies between c_j and x_j, so it
         // fits int64 again; newCount is positive, so the division cannot overflow.
         unchecked {
-            uint256 end = _min((w + 1) * COORDINATES_PER_WORD, x.length);
+            uint256 end = _min((w + 1) * COORDINATES_PER_WORD, _count(x));
             uint256 shift = 0;
             for (uint256 j = w * COORDINATES_PER_WORD; j < end; ++j) {
                 int256 c = int64(uint64(word >> shift));
-                int256 updated = c + (_coordinate(x, j) - c) / newCount;
+                int256 updated = c + (_valueAt(x, j) - c) / newCount;
                 moved |= uint256(uint64(int64(updated))) << shift;
                 shift += 64;
             }
-        }
-    }
-
-    /// x[j] as `int256(x[j])` reads it, without the bounds check and int64 validation Solidity
-    /// repeats on every access (about 130 gas per coordinate, 13 % of a 1,000-feature predict):
-    /// the loops keep j < x.length, and signextend reads the low 8 bytes as the int64 they encode.
-    function _coordinate(int64[] calldata x, uint256 j) private pure returns (int256 value) {
-        assembly ("memory-safe") {
-            value := signextend(7, calldataload(add(x.offset, shl(5, j))))
         }
     }
 

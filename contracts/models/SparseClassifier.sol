@@ -22,46 +22,9 @@ abstract contract SparseClassifier is Classifier {
 
     constructor(uint256 numFeatures_, uint256 numClasses_) Classifier(numFeatures_, numClasses_) {}
 
-    /// @notice Predict the class of a sample: free, as a call.
-    /// @param features Indices of the present features, strictly increasing, 4 bytes each.
-    /// @return The predicted class, 0 … numClasses - 1.
-    function predict(bytes calldata features) external view returns (uint256) {
-        _checkSample(features);
-        return _predict(features);
-    }
-
-    /// @notice Train on one labelled sample (owner only, after initialisation).
-    /// @param features Indices of the present features, strictly increasing, 4 bytes each.
-    /// @param label The sample's class.
-    function update(bytes calldata features, uint256 label) external onlyOwner onlyAfterInitialisation {
-        _checkSample(features);
-        _checkLabel(label);
-        _update(features, label);
-    }
-
-    function _predict(bytes calldata features) internal view virtual returns (uint256);
-
-    function _update(bytes calldata features, uint256 label) internal virtual;
-
-    function _checkSampleWords(bytes calldata sample) internal view override {
-        _checkSample(sample);
-    }
-
-    function _predictWords(bytes calldata sample) internal view override returns (uint256) {
-        return _predict(sample);
-    }
-
-    function _updateWords(bytes calldata sample, uint256 label) internal override {
-        _update(sample, label);
-    }
-
-    function _packedSample(bytes calldata sample) internal pure override returns (bytes memory) {
-        return sample;
-    }
-
     /// @dev Checks that the sample is whole 4-byte indices, non-empty, strictly increasing and
     /// inside the vocabulary. Afterwards `_featureAt` may read any index below `_count`.
-    function _checkSample(bytes calldata features) internal view {
+    function _checkSample(bytes calldata features) internal view override {
         if (features.length % 4 != 0 || features.length > 4 * numFeatures) revert MalformedSample(features.length);
         uint256 n = features.length / 4;
         if (n == 0) revert EmptySample();

@@ -24,9 +24,8 @@ import {Classifier} from "../models/Classifier.sol";
 /// model's `update` (its owner is this contract, which never calls it): the model changes only
 /// through contributions.
 ///
-/// Samples are passed as bytes: a sparse model's feature indices packed 4 bytes each, or a dense
-/// model's values × 1e9 as consecutive 32-byte words (the int64[]'s ABI encoding without its
-/// head). One entry point thus serves sparse and dense models, and the model reads them in place.
+/// Samples are bytes, packed as the models take them: 4 bytes per feature index (sparse models) or
+/// 8 bytes per value × 1e9 (dense ones). One entry point thus serves both kinds of model.
 abstract contract CollaborativeTrainer is Classifier {
     /// @notice What the trainer remembers of one contribution (one storage slot).
     struct Contribution {
@@ -55,8 +54,7 @@ abstract contract CollaborativeTrainer is Classifier {
     error DepositTooLarge(uint256 deposit);
 
     /// @notice `contributor` added `sample` with `label` as contribution `id`, paying `deposit`;
-    /// `payer` paid (the contributor, or a sponsor). `sample` is packed tight: 4 bytes per
-    /// feature index of a sparse model, 8 bytes (two's complement) per value of a dense one.
+    /// `payer` paid (the contributor, or a sponsor). `sample` is packed as `addData` took it.
     event ContributionAdded(
         uint256 indexed id, address indexed contributor, uint256 label, uint256 deposit, address payer, bytes sample
     );
@@ -158,7 +156,7 @@ abstract contract CollaborativeTrainer is Classifier {
         onlyAfterInitialisation
         returns (uint256 id)
     {
-        _checkSampleWords(sample);
+        _checkSample(sample);
         _checkLabel(label);
         uint256 deposit = _acceptDeposit(msg.value);
         if (deposit > type(uint96).max) revert DepositTooLarge(deposit);
@@ -167,8 +165,8 @@ abstract contract CollaborativeTrainer is Classifier {
         lastContributionAt = uint40(block.timestamp);
         _contributions[_key(sample, label, contributor, id)] =
             Contribution(uint96(deposit), uint96(deposit), uint40(block.timestamp), false);
-        if (_trainsOnContribution()) _updateWords(sample, label);
-        emit ContributionAdded(id, contributor, label, deposit, msg.sender, _packedSample(sample));
+        if (_trainsOnContribution()) _update(sample, label);
+        emit ContributionAdded(id, contributor, label, deposit, msg.sender, sample);
         _pay(msg.sender, msg.value - deposit);
     }
 

@@ -28,7 +28,7 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 abstract contract DepositRefundTake is CollaborativeTrainer {
     /// @notice Total validated contributions of all addresses (shares are measured against it).
     uint64 public totalValidated;
-    /// @notice Weight of the deposit, in wei: the deposit after one hour of quiet.
+    /// @notice Weight of the deposit, in wei: an hour after the last contribution the deposit is 60 times it.
     uint256 public immutable costWeight;
     /// @notice Seconds after adding before a refund or a take is possible.
     uint256 public immutable refundWait;
@@ -53,7 +53,7 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
     error ModelAgrees(uint256 label);
     /// @notice Contribution `id` was already refunded.
     error AlreadyRefunded(uint256 id);
-    /// @notice Nothing is left of contribution `id`'s deposit.
+    /// @notice Nothing is left of contribution `id`'s deposit (others took it all).
     error NothingLeft(uint256 id);
     /// @notice Only others may take a deposit before `takeWait` has passed (at `openToAllAt`).
     error CannotTakeOwnDeposit(uint256 openToAllAt);
@@ -69,7 +69,7 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
     /// @notice `taker` took `amount` wei of contribution `id`'s deposit.
     event Taken(uint256 indexed id, address indexed taker, uint256 amount);
 
-    /// @param costWeight_ The deposit after one hour of quiet, in wei (0: contributions are free).
+    /// @param costWeight_ Weight of the deposit in wei (0: contributions are free).
     /// @param refundWait_ Seconds before a refund or a take.
     /// @param takeWait_ Seconds before anyone may take everything left.
     constructor(uint256 costWeight_, uint256 refundWait_, uint256 takeWait_) {
@@ -106,8 +106,10 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
         uint256 readyAt = c.addedAt + refundWait;
         if (block.timestamp < readyAt) revert TooEarly(readyAt);
         uint256 amount = c.remaining;
-        if (amount == 0) revert NothingLeft(id);
-        uint256 prediction = _predictWords(sample);
+        // A free contribution (costWeight 0, or a deposit that rounded to 0) can still be
+        // validated; a deposit that others took entirely cannot be refunded.
+        if (amount == 0 && c.deposit != 0) revert NothingLeft(id);
+        uint256 prediction = _predict(sample);
         if (prediction != label) revert ModelDisagrees(prediction, label);
         c.remaining = 0;
         c.settled = true;
@@ -138,7 +140,7 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
             uint256 bit = 1 << (id % 256);
             uint256 tookWord = _tookBits[msg.sender][id / 256];
             if (tookWord & bit != 0) revert AlreadyTook(id, msg.sender);
-            if (_predictWords(sample) == label) revert ModelAgrees(label);
+            if (_predict(sample) == label) revert ModelAgrees(label);
             uint256 share = uint256(c.deposit) * mine / totalValidated;
             if (share < amount) amount = share;
             if (amount == 0) revert ShareRoundsToZero(id);

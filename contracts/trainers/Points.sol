@@ -82,7 +82,7 @@ abstract contract Points is CollaborativeTrainer {
     /// @param id The contribution's id.
     function refund(bytes calldata sample, uint256 label, uint256 id) external {
         Contribution storage c = _openContribution(sample, label, msg.sender, id);
-        uint256 prediction = _predictWords(sample);
+        uint256 prediction = _predict(sample);
         if (prediction != label) revert ModelDisagrees(prediction, label);
         c.settled = true;
         Player storage p = _player(msg.sender);
@@ -102,7 +102,7 @@ abstract contract Points is CollaborativeTrainer {
     function report(bytes calldata sample, uint256 label, uint256 id, address contributor) external {
         if (msg.sender == contributor) revert CannotReportOwn(id);
         Contribution storage c = _openContribution(sample, label, contributor, id);
-        if (_predictWords(sample) == label) revert ModelAgrees(label);
+        if (_predict(sample) == label) revert ModelAgrees(label);
         c.settled = true;
         Player storage p = _player(msg.sender);
         uint256 reports = p.reports + 1;

@@ -408,7 +408,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
                 if (p.cursor < size) {
                     if (budget == 0) break;
                     (bytes calldata sample, uint256 label) = _evaluationSample(evaluation, p.cursor);
-                    if (_predictWords(sample) == label) p.correct += 1;
+                    if (_predict(sample) == label) p.correct += 1;
                     p.cursor += 1;
                     budget -= 1;
                     continue;
@@ -451,7 +451,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// @param label Its label.
     function trainInIsolation(bytes calldata sample, uint256 label) external {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
-        _updateWords(sample, label);
+        _update(sample, label);
     }
 
     /// @notice Scoring progress: contributions processed, the next evaluation sample, and the
@@ -564,7 +564,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
             revert MalformedPiece(index, samples.length, labels.length);
         }
         for (uint256 i = 0; i < samples.length; i++) {
-            _checkSampleWords(samples[i]);
+            _checkSample(samples[i]);
             _checkLabel(labels[i]);
         }
     }

@@ -20,7 +20,8 @@ def deposit_cost(cost_weight: int, seconds_since_last: int) -> int:
     """The deposit in wei: ``cost_weight · 3600 / ⌊√Δt⌋`` (Δt in seconds; ⌊√0⌋ is taken as 1).
 
     The original framework's rule (microsoft/0xDeCA10B, Stakeable.sol): a rush of contributions
-    is expensive, a contribution after an hour of quiet costs ``cost_weight``.
+    is expensive: one second after the last contribution the deposit is ``3600 · cost_weight``,
+    after an hour ``60 · cost_weight``, after a day about ``12 · cost_weight``.
     """
     if cost_weight == 0:
         return 0
@@ -39,7 +40,8 @@ class DepositRefundTake(Incentive):
       what is left), once per taker. After ``take_wait`` anyone, the contributor included, takes
       everything left.
 
-    ``cost_weight`` is in wei (the deposit after an hour of quiet); waits are in seconds.
+    ``cost_weight`` is in wei (an hour after the last contribution the deposit is 60 times it);
+    waits are in seconds.
     The original's "owner claim" was unreachable (its owner was the trainer contract) and is
     dropped: no party may take deposits on trust.
     """

@@ -366,9 +366,7 @@ class MarketTrainer(Trainer):
 
     def _decode(self, data: bytes) -> tuple[int, ...]:
         """A sample as ``addData`` takes it (and ``PieceRevealed`` repeats it), back to compact form."""
-        if self._sparse:
-            return _samples.unpack_features(data)
-        return tuple(int.from_bytes(data[i:i + 32], "big", signed=True) for i in range(0, len(data), 32))
+        return _samples.unpack(data, self._sparse)
 
     def _progress(self) -> tuple:
         return self.contract.progress()

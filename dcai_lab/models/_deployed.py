@@ -47,9 +47,9 @@ class DeployedModel:
         contract = deploy_contract_in_chunks(lab, model, model.contract_name, [], sender=sender)
         return cls(lab, contract, type(model))
 
-    def _encode(self, sample: tuple[int, ...]) -> bytes | list[int]:
-        """A sample as the model's functions take it: packed indices (sparse), a list (dense)."""
-        return _samples.pack_features(sample) if self.model_class.sparse else list(sample)
+    def _encode(self, sample: tuple[int, ...]) -> bytes:
+        """A sample as the model's functions take it: packed indices (sparse) or values (dense)."""
+        return _samples.pack(sample, self.model_class.sparse)
 
     @property
     def address(self) -> str:

@@ -98,10 +98,20 @@ def labels(y: Any, n_classes: int | None) -> list[int]:
     return out
 
 
-def pack_features(sample: tuple[int, ...]) -> bytes:
-    """A sparse sample as the contracts take it: each feature index as 4 big-endian bytes."""
-    return b"".join(int(f).to_bytes(4, "big") for f in sample)
+def pack(sample: tuple[int, ...], sparse: bool) -> bytes:
+    """A compact sample as the contracts take it: each feature index as 4 big-endian bytes
+    (sparse), or each value × SCALE as an 8-byte two's-complement int64 (dense)."""
+    if sparse:
+        return b"".join(int(f).to_bytes(4, "big") for f in sample)
+    return b"".join(int(v).to_bytes(8, "big", signed=True) for v in sample)
 
 
-def unpack_features(data: bytes) -> tuple[int, ...]:
-    return tuple(int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data), 4))
+def unpack(data: bytes, sparse: bool) -> tuple[int, ...]:
+    """The compact sample that ``pack`` turned into ``data``."""
+    width = 4 if sparse else 8
+    return tuple(int.from_bytes(data[i:i + width], "big", signed=not sparse) for i in range(0, len(data), width))
+
+
+def pack_features(sample: Any) -> bytes:
+    """Feature indices packed as a sparse model takes them."""
+    return pack(tuple(sample), sparse=True)

@@ -31,7 +31,7 @@ from dcai_lab.models import NearestCentroid, SparsePerceptron
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
 from dcai_lab.trainer import Trainer, encode_sample
 
-#: Deposit after an hour of quiet (wei); right after another contribution a deposit is 3600 times this.
+#: Deposit weight (wei): right after another contribution a deposit is 3600 times this, an hour later 60 times.
 COST_WEIGHT = 10**12
 REFUND_WAIT = days(1)
 TAKE_WAIT = days(9)

@@ -434,7 +434,7 @@ class DepositRefundTakeMachine(_TrainerMachine):
             expected = Revert("AlreadyRefunded", {"id": passed.id})
         elif now < record.contribution.added_at + self.incentive.refund_wait:
             expected = Revert("TooEarly", {"readyAt": record.contribution.added_at + self.incentive.refund_wait})
-        elif record.remaining == 0:
+        elif record.remaining == 0 and record.contribution.deposit != 0:  # a free one can be validated
             expected = Revert("NothingLeft", {"id": passed.id})
         elif prediction != passed.label:
             expected = Revert("ModelDisagrees", {"prediction": prediction, "label": passed.label})

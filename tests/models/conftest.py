@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from dcai_lab.datasets import load_digits, load_sentiment
 from dcai_lab.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
+from dcai_lab.models._samples import pack
 
 #: Settings of the property tests that deploy on the test's ``lab``: every example runs inside
 #: ``lab.anchor()``, so sharing the function-scoped fixture between examples is safe.
@@ -45,6 +46,11 @@ Samples = Callable[[int], st.SearchStrategy]
 def sparse_samples(n_features: int) -> st.SearchStrategy[list[int]]:
     """Samples of a sparse model: a non-empty, increasing list of feature indices."""
     return st.sets(st.integers(0, n_features - 1), min_size=1).map(sorted)
+
+
+def pack_values(sample: Any) -> bytes:
+    """Dense fixed-point values packed as the contracts take them (8 bytes each)."""
+    return pack(tuple(sample), sparse=False)
 
 
 def with_parameters(model: Any, n_classes: int, **learned: Any) -> Any:

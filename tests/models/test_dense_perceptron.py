@@ -14,7 +14,7 @@ from dcai_lab.errors import ConfigError
 from dcai_lab.models import SCALE, DensePerceptron
 from dcai_lab.models._perceptron import WEIGHT_SCALE
 
-from .conftest import LAB_PROPERTY, with_parameters
+from .conftest import LAB_PROPERTY, pack_values, with_parameters
 
 PROPERTY = settings(LAB_PROPERTY, max_examples=20)
 INT64_MAX = 2**63 - 1
@@ -170,11 +170,15 @@ def test_bad_input_is_explained_before_sending(checks, deployed, x, label, match
     ([SCALE, 0, 0], 2, "UnknownLabel"),
 ])
 def test_bad_input_sent_straight_to_the_contract_reverts(checks, deployed, x, label, error):
-    checks.reverts_on_chain(deployed.contract.update, x, label, error=error)
+    checks.reverts_on_chain(deployed.contract.update, pack_values(x), label, error=error)
+
+
+def test_a_sample_that_is_not_whole_int64_values_is_malformed(checks, deployed):
+    checks.reverts_on_chain(deployed.contract.predict, pack_values([SCALE] * 3) + b"\x01", error="MalformedSample")
 
 
 def test_wrong_length_to_predict_reverts(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.predict, [SCALE] * 4, error="WrongLength")
+    checks.reverts_on_chain(deployed.contract.predict, pack_values([SCALE] * 4), error="WrongLength")
 
 
 def test_only_the_owner_may_train(lab, deployed):

@@ -11,7 +11,7 @@ from dcai_lab.errors import ConfigError
 from dcai_lab.models import SCALE, NearestCentroid
 from dcai_lab.models.nearest_centroid import MAX_CLASS_COUNT
 
-from .conftest import LAB_PROPERTY, Split, with_parameters
+from .conftest import LAB_PROPERTY, Split, pack_values, with_parameters
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -70,16 +70,16 @@ def test_squared_distances_match_twin(lab):
     handle = lab.deploy(model)
     x = [0.5, 0.25, -1.0]
     sample = list(model.to_sample(x))
-    assert [handle.contract.squaredDistance(sample, c) for c in range(2)] == list(model.squared_distances([x])[0])
+    assert [handle.contract.squaredDistance(pack_values(sample), c) for c in range(2)] == list(model.squared_distances([x])[0])
 
 
 def test_extreme_values_neither_overflow_nor_lose_precision(lab, checks):
     model = make_model([[INT64_MAX, INT64_MIN, INT64_MAX, 0, INT64_MIN], [INT64_MIN, INT64_MAX, 0, 0, 1]], [3, 0])
     handle = lab.deploy(model)
     x = (INT64_MIN, INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN)
-    assert handle.contract.squaredDistance(list(x), 0) == model._squared_distances(x)[0]
-    assert handle.contract.predict(list(x)) == model._predict_sample(x)
-    handle.contract.update(list(x), 0)
+    assert handle.contract.squaredDistance(pack_values(x), 0) == model._squared_distances(x)[0]
+    assert handle.contract.predict(pack_values(x)) == model._predict_sample(x)
+    handle.contract.update(pack_values(x), 0)
     model._update_sample(x, 0)
     checks.assert_same_parameters(handle, model)
 
@@ -96,7 +96,7 @@ def test_tie_goes_to_the_lower_class(lab):
 def test_update_truncates_the_step_toward_the_old_centroid(lab):
     model = make_model([[0, 0], [0, 0]], [1, 1])
     handle = lab.deploy(model)
-    handle.contract.update([-5, 5], 0)  # steps −5/2 and 5/2 truncate to −2 and 2
+    handle.contract.update(pack_values([-5, 5]), 0)  # steps −5/2 and 5/2 truncate to −2 and 2
     model._update_sample((-5, 5), 0)
     assert handle.local_model().centroids_[0].tolist() == model.centroids_[0].tolist() == [-2, 2]
 
@@ -134,8 +134,8 @@ def test_wrong_length_is_explained_before_sending(checks, deployed):
 
 
 def test_wrong_length_reverts_on_chain(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [1, 2], 0, error="WrongLength")
-    checks.reverts_on_chain(deployed.contract.predict, [1, 2, 3, 4], error="WrongLength")
+    checks.reverts_on_chain(deployed.contract.update, pack_values([1, 2]), 0, error="WrongLength")
+    checks.reverts_on_chain(deployed.contract.predict, pack_values([1, 2, 3, 4]), error="WrongLength")
 
 
 def test_unknown_label_is_explained_before_sending(checks, deployed):
@@ -144,11 +144,11 @@ def test_unknown_label_is_explained_before_sending(checks, deployed):
 
 
 def test_unknown_label_reverts_on_chain(checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [1, 2, 3], 2, error="UnknownLabel")
+    checks.reverts_on_chain(deployed.contract.update, pack_values([1, 2, 3]), 2, error="UnknownLabel")
 
 
 def test_only_the_owner_may_update(lab, checks, deployed):
-    checks.reverts_on_chain(deployed.contract.update, [1, 2, 3], 0, error="NotOwner", sender=lab.accounts.alice)
+    checks.reverts_on_chain(deployed.contract.update, pack_values([1, 2, 3]), 0, error="NotOwner", sender=lab.accounts.alice)
 
 
 def test_parameters_cannot_be_loaded_after_initialisation(lab, deployed):
