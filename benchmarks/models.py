@@ -55,7 +55,7 @@ def measure(name: str, model, ks: list[int]) -> list[dict]:
         cell = {"agrees": [], "disagrees": [], "predict": []}
         for _ in range(SAMPLES_PER_CELL):
             x = sample(model.n_features, k, model.sparse, rng)
-            compact = list(handle._to_sample(x))
+            compact = handle._encode(handle._to_sample(x))
             predicted = handle.predict(x)
             other = (predicted + 1) % model.n_classes_
             with lab.anchor():
