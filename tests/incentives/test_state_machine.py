@@ -1,20 +1,22 @@
 """Stateful property tests of the incentive mechanisms: random sequences of actions by several
 accounts, checked step by step against a Python model of the documented rules.
 
-Each machine drives one deployed trainer (``Lab(engine="revm")``; deployed once per configuration,
-and every example runs inside ``lab.anchor()``, which costs microseconds where a fresh lab and
-deployment cost tens of milliseconds). Its model — the *expected ledger* — is written from the
-rules in ``contracts/trainers/DepositRefundTake.sol`` and ``Points.sol`` alone: a twin replica of
-the model that trains on every accepted contribution, the waits, the validated counts, what is
-left of each deposit, who took from what. Before every action the model says whether the contract
-must accept it or revert, and with which custom error and arguments; the contract must agree.
-After every action (a revert included) the invariants compare everything observable on chain
-with the model, so "a revert changed nothing" follows from "the model did not change".
+Three machines: DepositRefundTake, Points and PredictionMarket. Each drives one deployed trainer
+(``Lab(engine="revm")``, deployed once per configuration; every example runs inside
+``lab.anchor()``, which costs about 10 µs where a fresh lab and deployment cost 40-100 ms). Its
+model, the *expected ledger*, is written from the rules documented in
+``contracts/trainers/DepositRefundTake.sol``, ``Points.sol`` and ``PredictionMarket.sol``: a twin
+replica of the model that trains as the contract should, the waits, the validated counts, what is
+left of each deposit, who took from what, the market's stage, progress, scores and credits. Before
+every action the model says whether the contract must accept it or revert, and with which custom
+error and arguments; the contract must agree. After every action (a revert included) the
+invariants compare everything observable on chain with the model, so "a revert changed nothing"
+follows from "the model did not change".
 
 The budget: ``DCAI_LAB_STATEFUL_EXAMPLES`` examples of ``DCAI_LAB_STATEFUL_STEPS`` steps per
 machine (defaults sized for CI, ≥ 2,000 steps in all). A longer run is one command::
 
-    DCAI_LAB_STATEFUL_EXAMPLES=250 .venv/bin/python -m pytest -q -o addopts="" tests/incentives/test_state_machine.py
+    DCAI_LAB_STATEFUL_EXAMPLES=200 .venv/bin/python -m pytest -q -o addopts="" tests/incentives/test_state_machine.py
 
 The last test prints the steps each machine really ran and how each action ended.
 """
@@ -1015,7 +1017,7 @@ def test_zz_steps_were_run_and_are_reported(capsys):
                      f"{max(runs)}), {SECONDS[machine]:.1f} s")
         for (m, action, outcome), n in sorted(OUTCOMES.items()):
             if m == machine:
-                lines.append(f"    {action:14} {outcome:26} {n}")
+                lines.append(f"    {action:26} {outcome or '-':26} {n:6}")
     with capsys.disabled():
         print("\n" + "\n".join(lines))
     for machine, steps in STEPS_RUN.items():
