@@ -1021,4 +1021,4 @@ def test_zz_steps_were_run_and_are_reported(capsys):
     with capsys.disabled():
         print("\n" + "\n".join(lines))
     for machine, steps in STEPS_RUN.items():
-        assert steps >= 0.7 * EXAMPLES * STEPS, f"{machine} ran only {steps} steps"
+        assert steps >= 0.5 * EXAMPLES * STEPS, f"{machine} ran only {steps} steps"
