@@ -212,6 +212,8 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     error CannotCancel(uint256 numContributions);
     /// @notice `process` expected contribution `expected` next, not `id`.
     error OutOfOrder(uint256 id, uint256 expected);
+    /// @notice `process` needs contribution `id` (the one being scored or trained next) among its entries.
+    error MissingEntry(uint256 id);
     /// @notice The evaluation set has `given` pieces; it must have every piece but the chosen
     /// one, `expected`, in index order.
     error WrongEvaluationSet(uint256 given, uint256 expected);
@@ -604,6 +606,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         view
         returns (Entry calldata e, uint256 stake)
     {
+        if (id - start >= entries.length) revert MissingEntry(id);
         e = entries[id - start];
         if (e.id != id) revert OutOfOrder(e.id, id);
         stake = _contributionOf(e.sample, e.label, e.contributor, id).deposit;

@@ -344,6 +344,10 @@ def test_process_refuses_forged_contributions_and_a_wrong_evaluation_set(rlab, c
         committed.contract.process(real, [forged, *evaluation[1:]], 100)
     with rlab.reverts("NoProgress"):
         committed.contract.process(real, evaluation, 0)
+    size = committed.contract.evaluationSize()
+    committed.contract.process(real, evaluation, size + 1)  # the baseline, then c0 half evaluated
+    with rlab.reverts("MissingEntry"):  # finishing c0's evaluation needs c0's entry to score it
+        committed.contract.process([], evaluation, 100)
     committed.contract.process(real, evaluation, 100)
     with rlab.reverts("WrongPhase"):
         committed.contract.process(real, evaluation, 100)
