@@ -17,7 +17,6 @@ from ._base import (
     BLOCK_GAS_LIMIT,
     GENESIS_TIMESTAMP,
     HD_PATH,
-    INITIAL_BALANCE,
     MNEMONIC,
     N_ACCOUNTS,
     TX_GAS_CAP,

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -814,7 +813,7 @@ class PredictionMarketMachine(_Machine):
             pieces = [replace(pieces[0], salt=bytes(32)), *pieces[1:]]
         args = [p.as_args() for p in pieces] if current != Phase.CANCELLED else []
         rows = [(c.id, self.trainer._encode(c.sample), c.label, c.contributor) for c in given]
-        tx = self._expect("process", expected, lambda: self.trainer.contract.process(rows, args, budget, sender=sender))
+        self._expect("process", expected, lambda: self.trainer.contract.process(rows, args, budget, sender=sender))
         if expected is not None:
             return
         if current == Phase.CANCELLED:
