@@ -11,8 +11,11 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def demo() -> int:
-    """A two-minute tour without a browser: a chain, a contract, a revert, time travel, gas."""
+    """A two-minute tour without a browser: a chain, a contract, a revert, time travel, gas, and
+    a model that anyone may train under deposits."""
     from . import Lab, RevertError
+    from .incentives import DepositRefundTake
+    from .models import SparsePerceptron
 
     lab = Lab()
     alice, bob = lab.accounts.alice, lab.accounts.bob
@@ -30,6 +33,23 @@ def demo() -> int:
     lab.time_travel(days=1)
     jar.withdraw(10**18)
     print(f"After a day the owner withdraws; the jar holds {lab.balance(jar) / 1e18} ETH.\n")
+
+    mallory = lab.accounts.mallory
+    model = SparsePerceptron(n_features=4).fit([[0, 1], [2, 3]] * 3, [1, 0] * 3)  # features 0, 1 say 1
+    trainer = lab.deploy(model, DepositRefundTake(cost_weight=10**14))
+    print(f"A perceptron anyone may train, with deposits: {trainer}.")
+    good = trainer.add_data([0, 1], 1, sender=alice)
+    bad = trainer.add_data([2, 3], 1, sender=mallory)
+    fix = trainer.add_data([2, 3], 0, sender=bob)
+    print(f"alice, mallory and bob each deposit {good.deposit / 1e18:.2f}, {bad.deposit / 1e18:.2f} and "
+          f"{fix.deposit / 1e18:.2f} ETH; mallory's label is wrong and bob's undoes it.")
+    lab.time_travel(days=1)
+    trainer.refund(good, sender=alice)
+    trainer.refund(fix, sender=bob)
+    taken = [next(e["amount"] for e in trainer.report(bad, sender=who).events if e.name == "Taken")
+             for who in (alice, bob)]
+    print(f"A day later alice and bob get their deposits back, and each takes half of mallory's: "
+          f"{taken[0] / 1e18:.2f} + {taken[1] / 1e18:.2f} ETH.\n")
     print(lab.gas)
     return 0
 
