@@ -226,6 +226,11 @@ class Lab:
             raise ConfigError("no transaction has been sent yet.")
         return self._records[-1]
 
+    def events(self, name: str | None = None) -> list[Event]:
+        """The decoded events of every transaction sent through this lab, oldest first; only those
+        called ``name`` (e.g. ``"Taken"``) if given."""
+        return [e for r in self._records for e in r.events if name is None or e.name == name]
+
     @property
     def gas(self) -> GasReport:
         """Per-method gas table of everything sent so far (``lab.gas.report()`` for the DataFrame)."""

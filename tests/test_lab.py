@@ -182,6 +182,14 @@ def test_unknown_engine_is_refused():
         Lab(engine="ganache")
 
 
+def test_events_are_collected_by_name_across_transactions(lab, jar):
+    jar.tip("one", value=1, sender=lab.accounts.alice)
+    jar.tip("two", value=2, sender=lab.accounts.bob)
+    tips = lab.events("Tipped")
+    assert [(e["from"], e["amount"]) for e in tips] == [(lab.accounts.alice, 1), (lab.accounts.bob, 2)]
+    assert len(lab.events()) >= len(tips) and lab.events("NoSuchEvent") == []
+
+
 def test_gas_table_summarises_each_method(lab, jar):
     alice = lab.accounts.alice
     for note in ("a", "bb", "a much longer note than the others"):
