@@ -71,11 +71,6 @@ class SignedContribution:
     signature: bytes
 
 
-def encode_sample(sample: tuple[int, ...], sparse: bool) -> bytes:
-    """A compact sample as trainers take it: 4-byte feature indices (sparse) or 8-byte values (dense)."""
-    return _samples.pack(sample, sparse)
-
-
 class Trainer:
     """A deployed model with an incentive mechanism; see ``lab.deploy(model, incentive=…)``."""
 
@@ -86,10 +81,8 @@ class Trainer:
         self.incentive_name = incentive_name
         self._model = DeployedModel(lab, contract, model_class)
         self._to_sample = self._model._to_sample
+        self._encode = self._model._encode  # packed, as the contract takes samples
         self._sparse = model_class.sparse
-
-    def _encode(self, sample: tuple[int, ...]) -> bytes:
-        return encode_sample(sample, self._sparse)
 
     # -- deployment and validation -------------------------------------------------------------
     @classmethod

@@ -16,6 +16,8 @@ import abc
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import to_checksum_address
+
 #: The per-transaction gas cap of current Ethereum (EIP-7825): no lab transaction sends more.
 TX_GAS_CAP = 16_777_216
 #: Block gas limit of the in-memory chains: large enough that a capped transaction never moves the
@@ -137,3 +139,14 @@ class Engine(abc.ABC):
 
     def close(self) -> None:
         """Release what the engine holds (a process, a connection)."""
+
+
+def web3_logs(w3: Any, address: str, from_block: int) -> list[Log]:
+    """``Engine.logs`` for the engines that have a ``web3.Web3`` (pyevm and rpc)."""
+    raw = w3.eth.get_logs({"address": address, "fromBlock": from_block, "toBlock": "latest"})
+    times = {number: w3.eth.get_block(number)["timestamp"] for number in {log["blockNumber"] for log in raw}}
+    return [
+        Log(to_checksum_address(log["address"]), tuple(bytes(t) for t in log["topics"]), bytes(log["data"]),
+            log["blockNumber"], times[log["blockNumber"]])
+        for log in raw
+    ]

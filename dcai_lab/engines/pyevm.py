@@ -23,6 +23,7 @@ from ._base import (
     Engine,
     Log,
     Receipt,
+    web3_logs,
 )
 
 
@@ -196,17 +197,7 @@ class PyEVMEngine(Engine):
             self._backend.mine_blocks(blocks - 1)
 
     def logs(self, address: str, from_block: int = 0) -> list[Log]:
-        raw = self.w3.eth.get_logs({"address": address, "fromBlock": from_block, "toBlock": "latest"})
-        times: dict[int, int] = {}
-        for log in raw:
-            number = log["blockNumber"]
-            if number not in times:
-                times[number] = self.w3.eth.get_block(number)["timestamp"]
-        return [
-            Log(to_checksum_address(log["address"]), tuple(bytes(t) for t in log["topics"]), bytes(log["data"]),
-                log["blockNumber"], times[log["blockNumber"]])
-            for log in raw
-        ]
+        return web3_logs(self.w3, address, from_block)
 
     def snapshot(self):
         return self.tester.take_snapshot()

@@ -16,7 +16,7 @@ from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
 from ..errors import ConfigError, NodeError, NotSupportedError
-from ._base import TX_GAS_CAP, Engine, Log, Receipt
+from ._base import TX_GAS_CAP, Engine, Log, Receipt, web3_logs
 
 #: JSON-RPC error codes that mean "this node has no such method".
 _NO_SUCH_METHOD = (-32601, -32004)
@@ -184,17 +184,7 @@ class RpcEngine(Engine):
             raise NotSupportedError(f"this node cannot travel in time ({error}).") from error
 
     def logs(self, address: str, from_block: int = 0) -> list[Log]:
-        raw = self.w3.eth.get_logs({"address": address, "fromBlock": from_block, "toBlock": "latest"})
-        times: dict[int, int] = {}
-        for log in raw:
-            number = log["blockNumber"]
-            if number not in times:
-                times[number] = self.w3.eth.get_block(number)["timestamp"]
-        return [
-            Log(to_checksum_address(log["address"]), tuple(bytes(t) for t in log["topics"]), bytes(log["data"]),
-                log["blockNumber"], times[log["blockNumber"]])
-            for log in raw
-        ]
+        return web3_logs(self.w3, address, from_block)
 
     def snapshot(self) -> Any:
         try:

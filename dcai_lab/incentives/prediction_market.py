@@ -50,7 +50,7 @@ from eth_utils import keccak
 from ..engines._base import TX_GAS_CAP
 from ..errors import ConfigError
 from ..models import _samples
-from ..trainer import Trainer, encode_sample
+from ..trainer import Trainer
 from ._base import Incentive, check_wait, days
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class Piece:
 
     def as_args(self) -> tuple[list[bytes], list[int], bytes]:
         """``(samples, labels, salt)`` as the contract takes a piece (samples as ``addData`` takes them)."""
-        return [encode_sample(s, self.sparse) for s in self.samples], list(self.labels), self.salt
+        return [_samples.pack(s, self.sparse) for s in self.samples], list(self.labels), self.salt
 
     @property
     def hash(self) -> bytes:

@@ -29,7 +29,7 @@ from dcai_lab.gas import DEPLOY
 from dcai_lab.incentives import DepositRefundTake, Points, days
 from dcai_lab.models import NearestCentroid, SparsePerceptron
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
-from dcai_lab.trainer import Trainer, encode_sample
+from dcai_lab.trainer import Trainer
 
 #: Deposit weight (wei): right after another contribution a deposit is 3600 times this, an hour later 60 times.
 COST_WEIGHT = 10**12
@@ -79,7 +79,7 @@ def learned_parameters(model: Any) -> dict[str, Any]:
 
 def encoded(trainer: Trainer, sample: tuple[int, ...]) -> bytes:
     """A compact sample as the trainer contract's own functions take it (for raw calls)."""
-    return encode_sample(sample, type(trainer.local_model()).sparse)
+    return trainer._encode(tuple(sample))
 
 
 def drt(**overrides: int) -> DepositRefundTake:

@@ -10,7 +10,6 @@ scenarios run on revm (same gas as pyevm); the happy path runs on the default ``
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,24 +30,10 @@ from dcai_lab.incentives.prediction_market import (
     split_test_set,
 )
 from dcai_lab.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
-from dcai_lab.trainer import encode_sample
+from dcai_lab.models._samples import pack_features
 
 RULES = PredictionMarket(min_stake=100, participation_time=1_000, reveal_time=1_000)
 BOUNTY = 1_000_001  # odd, so that two equal helpful addresses leave one wei of dust
-
-
-@pytest.fixture(scope="module")
-def revm_session() -> Iterator[Lab]:
-    lab = Lab(engine="revm")
-    yield lab
-    lab.close()
-
-
-@pytest.fixture
-def rlab(revm_session: Lab) -> Iterator[Lab]:
-    """A revm Lab whose changes are undone after the test."""
-    with revm_session.anchor():
-        yield revm_session
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -127,10 +112,10 @@ def test_market_pays_helpful_neutral_and_harmful_contributions_like_the_twin(lab
     assert trainer.local_model().weights_ == outcome.model.weights_
 
 
-def test_market_events_tell_the_whole_story(rlab):
-    trainer = open_market(rlab, step_model(), STEP_X, STEP_Y)
-    trainer.add_data([0], 1, sender=rlab.accounts[1], value=500)
-    close_participation(rlab, trainer)
+def test_market_events_tell_the_whole_story(revm_lab):
+    trainer = open_market(revm_lab, step_model(), STEP_X, STEP_Y)
+    trainer.add_data([0], 1, sender=revm_lab.accounts[1], value=500)
+    close_participation(revm_lab, trainer)
     (record,) = trainer.process(max_predictions=100)
     names = [e.name for e in record.events]
     assert names == ["BaselineEvaluated", "ContributionScored", "MarketFinished"]
@@ -171,41 +156,41 @@ def random_market(rng: random.Random):
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_random_market_pays_what_the_twin_says(rlab, seed):
+def test_random_market_pays_what_the_twin_says(revm_lab, seed):
     rng = random.Random(seed)
     model, X_test, y_test, contributions = random_market(rng)
-    a = rlab.accounts
-    trainer = open_market(rlab, model, X_test, y_test, pieces=rng.randint(2, min(5, len(X_test))),
+    a = revm_lab.accounts
+    trainer = open_market(revm_lab, model, X_test, y_test, pieces=rng.randint(2, min(5, len(X_test))),
                           bounty=rng.randint(1, 10**9))
-    start = total_wei(rlab, trainer.address)
+    start = total_wei(revm_lab, trainer.address)
     for x, y, who, stake in contributions:
         trainer.add_data(x, y, sender=a[who], value=stake)
-    close_participation(rlab, trainer)
+    close_participation(revm_lab, trainer)
     trainer.process(max_predictions=rng.randint(1, 40))  # random batches, often mid-evaluation
 
     outcome = trainer.outcome(model)
     assert trainer.scores() == outcome.scores
     assert withdraw_everything(trainer, a[:5]) == outcome.payouts
-    assert total_wei(rlab, trainer.address) == start
-    assert rlab.balance(trainer.address) == 0
+    assert total_wei(revm_lab, trainer.address) == start
+    assert revm_lab.balance(trainer.address) == 0
     probe = [s for p in trainer.evaluation_set() for s in p.samples]
     assert [trainer.local_model()._predict_sample(s) for s in probe] == \
            [outcome.model._predict_sample(s) for s in probe]
 
 
-def test_several_batches_give_what_one_batch_gives(rlab):
+def test_several_batches_give_what_one_batch_gives(revm_lab):
     rng = random.Random(99)
-    a = rlab.accounts
+    a = revm_lab.accounts
     model = SparsePerceptron(20, max_iter=1).fit([sorted(rng.sample(range(20), 5)) for _ in range(10)],
                                                  [rng.randint(0, 1) for _ in range(10)])
     X_test = [sorted(rng.sample(range(20), 6)) for _ in range(12)]
-    trainer = open_market(rlab, model, X_test, [rng.randint(0, 1) for _ in X_test], pieces=4)
+    trainer = open_market(revm_lab, model, X_test, [rng.randint(0, 1) for _ in X_test], pieces=4)
     for i in range(10):
         trainer.add_data(sorted(rng.sample(range(20), 6)), rng.randint(0, 1), sender=a[1 + i % 4], value=100 + i)
-    close_participation(rlab, trainer)
+    close_participation(revm_lab, trainer)
 
     def finish(**how):
-        with rlab.anchor():
+        with revm_lab.anchor():
             records = trainer.process(**how)
             return len(records), trainer.scores(), [trainer.owed(x) for x in a[:5]], trainer.local_model().weights_
 
@@ -217,14 +202,14 @@ def test_several_batches_give_what_one_batch_gives(rlab):
     assert one[1:] == per_contribution[1:] == by_gas[1:] == ragged[1:]
 
 
-def test_a_contribution_the_model_cannot_take_is_skipped_with_score_zero(rlab):
+def test_a_contribution_the_model_cannot_take_is_skipped_with_score_zero(revm_lab):
     model = step_model()
     model.weights_[3] = 2**31 - 1 - 500_000  # one more step of 1.0 leaves the int32 range
     model.intercept_ = -(2**31)  # so [3] still predicts 0, and the label 1 asks for that step
-    trainer = open_market(rlab, model, STEP_X, STEP_Y)
-    trainer.add_data([3], 1, sender=rlab.accounts[2], value=100)
-    trainer.add_data([0], 1, sender=rlab.accounts[3], value=100)  # trainable, after the skipped one
-    close_participation(rlab, trainer)
+    trainer = open_market(revm_lab, model, STEP_X, STEP_Y)
+    trainer.add_data([3], 1, sender=revm_lab.accounts[2], value=100)
+    trainer.add_data([0], 1, sender=revm_lab.accounts[3], value=100)  # trainable, after the skipped one
+    close_participation(revm_lab, trainer)
     (record,) = trainer.process(max_predictions=100)
     names = [e.name for e in record.events]
     assert names[:3] == ["BaselineEvaluated", "TrainingSkipped", "ContributionScored"]
@@ -233,162 +218,162 @@ def test_a_contribution_the_model_cannot_take_is_skipped_with_score_zero(rlab):
     assert outcome.skipped == [0]
     assert trainer.scores() == outcome.scores
     assert trainer.scores()[0] == 0
-    assert trainer.owed(rlab.accounts[2]) == 100
+    assert trainer.owed(revm_lab.accounts[2]) == 100
 
 
 # -- misuse ----------------------------------------------------------------------------------------
 @pytest.fixture
-def committed(rlab) -> MarketTrainer:
-    trainer = rlab.deploy(step_model(), incentive=RULES, sender=rlab.accounts[0])
-    trainer.commit(STEP_X, STEP_Y, bounty=BOUNTY, pieces=3, seed=7, sender=rlab.accounts[0])
+def committed(revm_lab) -> MarketTrainer:
+    trainer = revm_lab.deploy(step_model(), incentive=RULES, sender=revm_lab.accounts[0])
+    trainer.commit(STEP_X, STEP_Y, bounty=BOUNTY, pieces=3, seed=7, sender=revm_lab.accounts[0])
     return trainer
 
 
-def test_only_the_deployer_commits_once_with_a_bounty_and_pieces(rlab):
-    a = rlab.accounts
-    trainer = rlab.deploy(step_model(), incentive=RULES, sender=a[0])
+def test_only_the_deployer_commits_once_with_a_bounty_and_pieces(revm_lab):
+    a = revm_lab.accounts
+    trainer = revm_lab.deploy(step_model(), incentive=RULES, sender=a[0])
     hashes = [p.hash for p in split_test_set([(0,), (1,)], [1, 0], 2, sparse=True)]
-    with rlab.reverts("NotProvider"):
+    with revm_lab.reverts("NotProvider"):
         trainer.contract.commit(hashes, sender=a[1], value=1)
-    with rlab.reverts("InvalidBounty"):
+    with revm_lab.reverts("InvalidBounty"):
         trainer.contract.commit(hashes, sender=a[0])
-    with rlab.reverts("InvalidPieceCount"):
+    with revm_lab.reverts("InvalidPieceCount"):
         trainer.contract.commit(hashes[:1], sender=a[0], value=1)
     trainer.contract.commit(hashes, sender=a[0], value=1)
-    with rlab.reverts("WrongPhase"):
+    with revm_lab.reverts("WrongPhase"):
         trainer.contract.commit(hashes, sender=a[0], value=1)
 
 
-def test_the_chosen_piece_must_match_its_hash_and_come_from_the_provider(rlab, committed):
-    a = rlab.accounts
+def test_the_chosen_piece_must_match_its_hash_and_come_from_the_provider(revm_lab, committed):
+    a = revm_lab.accounts
     chosen = committed.chosen_piece()
     samples, labels, salt = committed.pieces[chosen].as_args()
-    with rlab.reverts("NotProvider"):
+    with revm_lab.reverts("NotProvider"):
         committed.contract.revealChosenPiece(samples, labels, salt, sender=a[1])
-    with rlab.reverts("PieceMismatch"):
+    with revm_lab.reverts("PieceMismatch"):
         committed.contract.revealChosenPiece(samples, [0, 0], salt, sender=a[0])
-    with rlab.reverts("PieceMismatch"):
+    with revm_lab.reverts("PieceMismatch"):
         committed.contract.revealChosenPiece(*committed.pieces[(chosen + 1) % 3].as_args(), sender=a[0])
     committed.reveal_chosen_piece(sender=a[0])
     assert committed.contract.chosenPiece() == chosen
     assert committed.phase == Phase.PARTICIPATION
 
 
-def test_the_draw_expires_after_256_blocks_and_the_provider_can_only_cancel(rlab, committed):
-    rlab.time_travel(blocks=257)
-    with rlab.reverts("DrawExpired"):
-        committed.reveal_chosen_piece(sender=rlab.accounts[0])
-    committed.cancel(sender=rlab.accounts[0])
+def test_the_draw_expires_after_256_blocks_and_the_provider_can_only_cancel(revm_lab, committed):
+    revm_lab.time_travel(blocks=257)
+    with revm_lab.reverts("DrawExpired"):
+        committed.reveal_chosen_piece(sender=revm_lab.accounts[0])
+    committed.cancel(sender=revm_lab.accounts[0])
     assert committed.phase == Phase.CANCELLED
-    assert committed.owed(rlab.accounts[0]) == BOUNTY
+    assert committed.owed(revm_lab.accounts[0]) == BOUNTY
 
 
-def test_staking_needs_participation_and_the_minimum_stake(rlab, committed):
-    a = rlab.accounts
-    with rlab.reverts("WrongPhase"):
+def test_staking_needs_participation_and_the_minimum_stake(revm_lab, committed):
+    a = revm_lab.accounts
+    with revm_lab.reverts("WrongPhase"):
         committed.add_data([0], 1, sender=a[1], value=100)
     committed.reveal_chosen_piece(sender=a[0])
-    with rlab.reverts("StakeTooSmall"):
+    with revm_lab.reverts("StakeTooSmall"):
         committed.add_data([0], 1, sender=a[1], value=99)
     c = committed.add_data([0], 1, sender=a[1], value=12_345)
     assert c.deposit == 12_345
     assert committed.predict([0]) == 0  # not trained yet
-    rlab.time_travel(seconds=RULES.participation_time)
-    with rlab.reverts("WrongPhase"):
+    revm_lab.time_travel(seconds=RULES.participation_time)
+    with revm_lab.reverts("WrongPhase"):
         committed.add_data([0], 1, sender=a[1], value=100)
 
 
-def test_pieces_are_revealed_in_the_window_in_order_by_the_provider(rlab, committed):
-    a = rlab.accounts
+def test_pieces_are_revealed_in_the_window_in_order_by_the_provider(revm_lab, committed):
+    a = revm_lab.accounts
     committed.reveal_chosen_piece(sender=a[0])
     committed.add_data([0], 1, sender=a[1], value=100)
     following = committed.pieces[committed.contract.nextPieceToReveal()].as_args()
-    with rlab.reverts("RevealTooEarly"):
+    with revm_lab.reverts("RevealTooEarly"):
         committed.contract.revealPiece(*following, sender=a[0])
-    rlab.time_travel(seconds=RULES.participation_time)
-    with rlab.reverts("NotProvider"):
+    revm_lab.time_travel(seconds=RULES.participation_time)
+    with revm_lab.reverts("NotProvider"):
         committed.contract.revealPiece(*following, sender=a[1])
     skipped = [i for i in range(3) if i not in (committed.contract.chosenPiece(),
                                                committed.contract.nextPieceToReveal())][0]
-    with rlab.reverts("PieceMismatch"):
+    with revm_lab.reverts("PieceMismatch"):
         committed.contract.revealPiece(*committed.pieces[skipped].as_args(), sender=a[0])
-    with rlab.reverts("WrongPhase"):
+    with revm_lab.reverts("WrongPhase"):
         committed.process()
     committed.contract.revealPiece(*following, sender=a[0])
-    rlab.time_travel(seconds=RULES.reveal_time)
+    revm_lab.time_travel(seconds=RULES.reveal_time)
     last = committed.pieces[committed.contract.nextPieceToReveal()].as_args()
-    with rlab.reverts("RevealTooLate"):
+    with revm_lab.reverts("RevealTooLate"):
         committed.contract.revealPiece(*last, sender=a[0])
 
 
-def test_process_refuses_forged_contributions_and_a_wrong_evaluation_set(rlab, committed):
-    a = rlab.accounts
+def test_process_refuses_forged_contributions_and_a_wrong_evaluation_set(revm_lab, committed):
+    a = revm_lab.accounts
     committed.reveal_chosen_piece(sender=a[0])
     c0 = committed.add_data([0], 1, sender=a[1], value=100)
     c1 = committed.add_data([1], 0, sender=a[2], value=100)
-    with rlab.reverts("WrongPhase"):
+    with revm_lab.reverts("WrongPhase"):
         committed.contract.process([], [], 10)
-    close_participation(rlab, committed)
+    close_participation(revm_lab, committed)
     evaluation = [p.as_args() for p in committed.evaluation_set()]
-    real = [(c.id, encode_sample(c.sample, True), c.label, c.contributor) for c in (c0, c1)]
-    with rlab.reverts("UnknownContribution"):
-        committed.contract.process([(0, encode_sample((0,), True), 1, a[3]), real[1]], evaluation, 100)
-    with rlab.reverts("UnknownContribution"):
-        committed.contract.process([(0, encode_sample((0, 1), True), 1, a[1])], evaluation, 100)
-    with rlab.reverts("OutOfOrder"):
+    real = [(c.id, pack_features(c.sample), c.label, c.contributor) for c in (c0, c1)]
+    with revm_lab.reverts("UnknownContribution"):
+        committed.contract.process([(0, pack_features((0,)), 1, a[3]), real[1]], evaluation, 100)
+    with revm_lab.reverts("UnknownContribution"):
+        committed.contract.process([(0, pack_features((0, 1)), 1, a[1])], evaluation, 100)
+    with revm_lab.reverts("OutOfOrder"):
         committed.contract.process([real[1], real[0]], evaluation, 100)
-    with rlab.reverts("WrongEvaluationSet"):
+    with revm_lab.reverts("WrongEvaluationSet"):
         committed.contract.process(real, evaluation[:1], 100)
     forged = (evaluation[0][0], [0] * len(evaluation[0][1]), evaluation[0][2])
-    with rlab.reverts("PieceMismatch"):
+    with revm_lab.reverts("PieceMismatch"):
         committed.contract.process(real, [forged, *evaluation[1:]], 100)
-    with rlab.reverts("NoProgress"):
+    with revm_lab.reverts("NoProgress"):
         committed.contract.process(real, evaluation, 0)
     size = committed.contract.evaluationSize()
     committed.contract.process(real, evaluation, size + 1)  # the baseline, then c0 half evaluated
-    with rlab.reverts("MissingEntry"):  # finishing c0's evaluation needs c0's entry to score it
+    with revm_lab.reverts("MissingEntry"):  # finishing c0's evaluation needs c0's entry to score it
         committed.contract.process([], evaluation, 100)
     committed.contract.process(real, evaluation, 100)
-    with rlab.reverts("WrongPhase"):
+    with revm_lab.reverts("WrongPhase"):
         committed.contract.process(real, evaluation, 100)
 
 
-def test_a_second_withdrawal_has_nothing_to_withdraw(rlab):
-    a = rlab.accounts
-    trainer = open_market(rlab, step_model(), STEP_X, STEP_Y)
+def test_a_second_withdrawal_has_nothing_to_withdraw(revm_lab):
+    a = revm_lab.accounts
+    trainer = open_market(revm_lab, step_model(), STEP_X, STEP_Y)
     trainer.add_data([0], 1, sender=a[1], value=100)
-    close_participation(rlab, trainer)
+    close_participation(revm_lab, trainer)
     trainer.process()
     trainer.withdraw(sender=a[1])
-    with rlab.reverts("NothingToWithdraw"):
+    with revm_lab.reverts("NothingToWithdraw"):
         trainer.withdraw(sender=a[1])
-    with rlab.reverts("NothingToWithdraw"):
+    with revm_lab.reverts("NothingToWithdraw"):
         trainer.withdraw(sender=a[0])  # one helpful address: no dust, nothing for the provider
 
 
-def test_the_provider_may_cancel_only_before_anyone_staked(rlab, committed):
-    a = rlab.accounts
+def test_the_provider_may_cancel_only_before_anyone_staked(revm_lab, committed):
+    a = revm_lab.accounts
     committed.reveal_chosen_piece(sender=a[0])
-    with rlab.anchor():
+    with revm_lab.anchor():
         committed.cancel(sender=a[0])
-        with rlab.reverts("WrongPhase"):
+        with revm_lab.reverts("WrongPhase"):
             committed.add_data([0], 1, sender=a[1], value=100)
         got = withdraw_everything(committed, a[:2])
         assert got == {a[0]: BOUNTY}
     committed.add_data([0], 1, sender=a[1], value=100)
-    with rlab.reverts("CannotCancel"):
+    with revm_lab.reverts("CannotCancel"):
         committed.cancel(sender=a[0])
 
 
-def test_a_provider_who_never_reveals_pays_the_bounty_to_the_participants(rlab, committed):
-    a = rlab.accounts
-    start = total_wei(rlab, committed.address)
+def test_a_provider_who_never_reveals_pays_the_bounty_to_the_participants(revm_lab, committed):
+    a = revm_lab.accounts
+    start = total_wei(revm_lab, committed.address)
     committed.reveal_chosen_piece(sender=a[0])
     for i, who in enumerate([1, 2, 1, 3]):
         committed.add_data([i % 4], i % 2, sender=a[who], value=100 * (i + 1))
-    rlab.time_travel(seconds=RULES.participation_time + RULES.reveal_time)
+    revm_lab.time_travel(seconds=RULES.participation_time + RULES.reveal_time)
     assert committed.phase == Phase.CANCELLED
-    with rlab.reverts("RevealTooLate"):
+    with revm_lab.reverts("RevealTooLate"):
         committed.reveal_pieces(sender=a[0])
     assert committed.owed(a[1]) == 0  # credited when settled
     committed.process(batch_size=3)  # two transactions
@@ -396,20 +381,20 @@ def test_a_provider_who_never_reveals_pays_the_bounty_to_the_participants(rlab, 
     assert expected == {a[1]: 100 + 300 + 2 * (BOUNTY // 4) + BOUNTY % 4,
                         a[2]: 200 + BOUNTY // 4, a[3]: 400 + BOUNTY // 4}
     assert withdraw_everything(committed, a[:4]) == expected
-    assert total_wei(rlab, committed.address) == start
-    with rlab.reverts("NoProgress"):
+    assert total_wei(revm_lab, committed.address) == start
+    with revm_lab.reverts("NoProgress"):
         committed.contract.process([], [], 0)
 
 
-def test_an_empty_market_gives_the_bounty_back(rlab):
-    trainer = open_market(rlab, step_model(), STEP_X, STEP_Y)
-    close_participation(rlab, trainer)
+def test_an_empty_market_gives_the_bounty_back(revm_lab):
+    trainer = open_market(revm_lab, step_model(), STEP_X, STEP_Y)
+    close_participation(revm_lab, trainer)
     assert trainer.phase == Phase.FINISHED
-    assert trainer.owed(rlab.accounts[0]) == BOUNTY
-    assert market_outcome(step_model(), [], [], BOUNTY, rlab.accounts[0]).payouts == {rlab.accounts[0]: BOUNTY}
+    assert trainer.owed(revm_lab.accounts[0]) == BOUNTY
+    assert market_outcome(step_model(), [], [], BOUNTY, revm_lab.accounts[0]).payouts == {revm_lab.accounts[0]: BOUNTY}
 
 
-def test_piece_hashes_are_the_contracts(rlab, committed):
+def test_piece_hashes_are_the_contracts(revm_lab, committed):
     for i, piece in enumerate(committed.pieces):
         assert committed.contract.pieceHash(i) == piece.hash
     piece = committed.pieces[0]
@@ -423,29 +408,29 @@ def attacker_artifact() -> dict:
     return compile_contracts(Path(__file__).parent.parent / "contracts")["MarketAttacker"]
 
 
-def test_a_reentrant_withdrawal_reverts_and_changes_nothing(rlab, attacker_artifact):
-    a = rlab.accounts
-    trainer = open_market(rlab, step_model(), STEP_X, STEP_Y)
+def test_a_reentrant_withdrawal_reverts_and_changes_nothing(revm_lab, attacker_artifact):
+    a = revm_lab.accounts
+    trainer = open_market(revm_lab, step_model(), STEP_X, STEP_Y)
     creation = bytes.fromhex(attacker_artifact["bytecode"].removeprefix("0x")) + encode(["address"], [trainer.address])
-    receipt = rlab._engine.transact(a[0], None, creation, 0, None)
-    attacker = rlab._register(Contract(rlab, "MarketAttacker", receipt.contract_address, attacker_artifact["abi"]))
-    attacker.stake(encode_sample((0,), True), 1, sender=a[1], value=5_000)
-    close_participation(rlab, trainer)
+    receipt = revm_lab._engine.transact(a[0], None, creation, 0, None)
+    attacker = revm_lab._register(Contract(revm_lab, "MarketAttacker", receipt.contract_address, attacker_artifact["abi"]))
+    attacker.stake(pack_features((0,)), 1, sender=a[1], value=5_000)
+    close_participation(revm_lab, trainer)
     trainer.process()
     owed = trainer.owed(attacker.address)
     assert owed == 5_000 + BOUNTY
     attacker.setReenter(True)
-    with rlab.reverts("ReentrantCall"):
+    with revm_lab.reverts("ReentrantCall"):
         attacker.withdrawFromMarket()
     assert trainer.owed(attacker.address) == owed
-    assert rlab.balance(trainer.address) == owed
+    assert revm_lab.balance(trainer.address) == owed
     attacker.setReenter(False)
     attacker.withdrawFromMarket()
-    assert rlab.balance(attacker.address) == owed
-    assert rlab.balance(trainer.address) == 0
+    assert revm_lab.balance(attacker.address) == owed
+    assert revm_lab.balance(trainer.address) == 0
 
 
-def test_scores_match_numpy_accuracy_deltas(rlab):
+def test_scores_match_numpy_accuracy_deltas(revm_lab):
     """A sanity check of the twin itself: scores are differences of right answers."""
     rng = np.random.default_rng(3)
     model = SparsePerceptron(10, max_iter=1).fit([[i] for i in range(10)], rng.integers(0, 2, 10))
