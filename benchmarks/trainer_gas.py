@@ -52,14 +52,8 @@ def reference_model() -> SparsePerceptron:
     return model
 
 
-def prague_lab() -> Lab:
-    lab = Lab()
-    lab._engine = PyEVMEngine(fork="prague")  # same accounts, same clock, Prague's gas schedule
-    return lab
-
-
 def measure(excess: int) -> tuple[dict[tuple[str, int], int], int]:
-    lab = prague_lab()
+    lab = Lab(engine=PyEVMEngine(fork="prague"))  # same accounts and clock, Prague's gas schedule
     trainer = lab.deploy(reference_model(), DepositRefundTake(cost_weight=10**15, refund_wait=days(1),
                                                               take_wait=days(9)))
     deployment = sum(r.gas_used for r in lab.transactions)

@@ -21,7 +21,7 @@ from ._abi import Event, Function, decode_revert, signature
 from ._artifacts import artifact_names, load_artifact
 from .contract import Contract
 from .engines import create_engine
-from .engines._base import Log, Receipt
+from .engines._base import Engine, Log, Receipt
 from .errors import ConfigError, NotSupportedError, RevertError
 from .gas import DEPLOY, GasReport, TxRecord
 
@@ -78,11 +78,11 @@ class Lab:
 
     Args:
         url: a JSON-RPC node (``http://…``, ``ws://…``); leave out for an in-memory chain.
-        engine: ``"pyevm"`` (default) or ``"revm"`` for an in-memory chain.
+        engine: ``"pyevm"`` (default) or ``"revm"`` for an in-memory chain, or an engine instance.
         private_keys: keys to sign with on a node that does not hold the accounts itself.
     """
 
-    def __init__(self, url: str | None = None, *, engine: str | None = None,
+    def __init__(self, url: str | None = None, *, engine: str | Engine | None = None,
                  private_keys: Sequence[str] | None = None) -> None:
         self._engine = create_engine(url, engine=engine, private_keys=private_keys)
         self.accounts = Accounts(self._engine.accounts)

@@ -177,6 +177,19 @@ def test_misuse_gives_sentences(lab, jar):
         lab.deploy_contract("TipJar")
 
 
+def test_an_engine_instance_is_used_as_it_is():
+    from dcai_lab.engines.pyevm import PyEVMEngine
+
+    engine = PyEVMEngine(fork="prague")
+    lab = Lab(engine=engine)
+    assert lab._engine is engine and engine._backend.chain.get_vm().fork == "prague"
+    jar = lab.deploy_contract("TipJar", 60)  # the contracts run unchanged under Prague
+    jar.tip("hi", value=1, sender=lab.accounts.alice)
+    assert jar.tipCount() == 1
+    with pytest.raises(ConfigError, match="comes configured"):
+        Lab("http://127.0.0.1:1", engine=PyEVMEngine())
+
+
 def test_unknown_engine_is_refused():
     with pytest.raises(ConfigError, match="unknown engine"):
         Lab(engine="ganache")

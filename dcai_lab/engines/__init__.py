@@ -17,9 +17,14 @@ __all__ = ["Engine", "Log", "Receipt", "create_engine", "ENGINES"]
 ENGINES = ("pyevm", "revm")
 
 
-def create_engine(url: str | None = None, *, engine: str | None = None,
+def create_engine(url: str | None = None, *, engine: str | Engine | None = None,
                   private_keys: Sequence[str] | None = None) -> Engine:
-    """The engine for ``Lab(url, engine=…, private_keys=…)``; imports only what it needs."""
+    """The engine for ``Lab(url, engine=…, private_keys=…)``; imports only what it needs. An
+    ``Engine`` instance is used as it is (e.g. ``PyEVMEngine(fork="prague")``)."""
+    if isinstance(engine, Engine):
+        if url is not None or private_keys is not None:
+            raise ConfigError("an engine instance comes configured; drop the URL and private_keys.")
+        return engine
     if url is not None:
         if engine not in (None, "rpc"):
             raise ConfigError(f"a URL always means the rpc engine; drop engine={engine!r}.")
