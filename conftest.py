@@ -1,10 +1,10 @@
 """Settings for the whole test run, notebooks included."""
 
 import os
-from pathlib import Path
+import tempfile
 
 pytest_plugins = ["pytester"]
 
-# Datasets come from the pre-filled cache beside the checkout (../shared/data), never the network.
-# Set here, before any notebook kernel starts, so nbval's kernels inherit it.
-os.environ.setdefault("DCAI_LAB_DATA", str(Path(__file__).resolve().parent.parent / "shared" / "data"))
+# Run as a newcomer does: an empty data cache, so a hidden download fails here instead of on a
+# student's first run. Set before any notebook kernel starts, so nbval's kernels inherit it.
+os.environ["DCAI_LAB_DATA"] = tempfile.mkdtemp(prefix="dcai-lab-empty-cache-")

@@ -1,22 +1,22 @@
-"""Real datasets, offline once cached.
+"""Real datasets, offline.
 
 ``load_sentiment`` reads the UCI "Sentiment Labelled Sentences" (Kotzias et al., KDD 2015; 3,000
-one-line reviews from IMDB, Amazon and Yelp, labelled 0/1). It is downloaded once from the UCI
-repository into ``data_home()`` (``$DCAI_LAB_DATA``, else ``~/.cache/dcai-lab``) and checked
-against known SHA-256 sums; tests and CI point ``DCAI_LAB_DATA`` at a pre-filled copy.
+one-line reviews from IMDB, Amazon and Yelp, labelled 0/1; CC BY 4.0). The three files are small and
+ship inside the package (``dcai_lab/data/sentiment``, with their attribution and checksums), so they
+work with no network. Larger sets are fetched once with ``download`` into ``data_home()``
+(``$DCAI_LAB_DATA``, else ``~/.cache/dcai-lab``) and checked against a known SHA-256 sum.
 ``load_digits`` and ``load_breast_cancer`` come with scikit-learn.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import urllib.request
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +24,7 @@ import scipy.sparse as sp
 
 from .errors import ConfigError
 
-SENTIMENT_URL = "https://archive.ics.uci.edu/static/public/331/sentiment+labelled+sentences.zip"
-SENTIMENT_DIR = "sentiment_labelled_sentences"
-#: Published files and their SHA-256 sums (UCI id 331).
+#: The bundled sentiment files and their published SHA-256 sums (UCI id 331).
 SENTIMENT_FILES = {
     "amazon_cells_labelled.txt": "47003fc0a0d4840b00e96e715b6189bad09e7443a3da41c4cbe12ffc79f86ae3",
     "imdb_labelled.txt": "aef2e49e3da25714d61175e3a6e68eeef74a20a2f914318dc3be9947ea86512d",
@@ -50,7 +48,7 @@ class Dataset:
 
 
 def data_home() -> Path:
-    """Where datasets are cached: ``$DCAI_LAB_DATA`` or ``~/.cache/dcai-lab``."""
+    """Where downloaded datasets are cached: ``$DCAI_LAB_DATA`` or ``~/.cache/dcai-lab``."""
     return Path(os.environ.get("DCAI_LAB_DATA") or Path.home() / ".cache" / "dcai-lab")
 
 
@@ -58,33 +56,33 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fetch_sentiment(url: str = SENTIMENT_URL) -> Path:
-    """The folder holding the three sentiment files, downloading them once if needed."""
-    folder = data_home() / SENTIMENT_DIR
-    if all((folder / name).exists() for name in SENTIMENT_FILES):
-        return folder
+def download(url: str, filename: str, sha256: str) -> Path:
+    """The cached copy of ``url`` in ``data_home()``, downloading it once and refusing a file whose
+    SHA-256 sum is not ``sha256`` (a changed or truncated source is never used)."""
+    path = data_home() / filename
+    if path.exists() and _sha256(path.read_bytes()) == sha256:
+        return path
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
-            archive = zipfile.ZipFile(io.BytesIO(response.read()))
+            data = response.read()
     except OSError as error:
-        raise ConfigError(f"could not download the sentiment dataset from {url} ({error}); "
-                          f"put its files in {folder} or set DCAI_LAB_DATA.") from error
-    contents = {Path(n).name: n for n in archive.namelist() if not n.startswith("__MACOSX")}
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, digest in SENTIMENT_FILES.items():
-        data = archive.read(contents[name])
-        if _sha256(data) != digest:
-            raise ConfigError(f"the downloaded {name} does not match its published checksum; not using it.")
-        (folder / name).write_bytes(data)
-    return folder
+        raise ConfigError(f"could not download {filename} from {url} ({error}); "
+                          f"put the file at {path} yourself, or set DCAI_LAB_DATA to a folder holding it.") from error
+    if _sha256(data) != sha256:
+        raise ConfigError(f"the file downloaded from {url} does not match its published SHA-256 sum; not using it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
 
 
-def _sentences(folder: Path) -> tuple[list[str], np.ndarray]:
+def _sentences() -> tuple[list[str], np.ndarray]:
+    """The 3,000 bundled sentences and their labels, amazon, imdb, yelp in file order."""
+    folder = resources.files("dcai_lab") / "data" / "sentiment"
     texts, labels = [], []
     for name, digest in SENTIMENT_FILES.items():
         data = (folder / name).read_bytes()
         if _sha256(data) != digest:
-            raise ConfigError(f"{folder / name} is not the published file (checksum differs); delete it to re-download.")
+            raise ConfigError(f"the bundled {name} is not the published file (its checksum differs); reinstall dcai-lab.")
         # Split on "\n" only: the IMDB file contains U+0085, which str.splitlines() would split on.
         for line in data.decode("utf-8").split("\n"):
             if line:
@@ -117,7 +115,7 @@ def load_sentiment(vocabulary_size: int = 1000, test_size: float = 0.25, seed: i
     The vocabulary is the ``vocabulary_size`` words that occur in most training sentences (ties
     alphabetical), so the test set never leaks into it.
     """
-    texts, y = _sentences(fetch_sentiment())
+    texts, y = _sentences()
     train, test = _split(len(texts), test_size, seed)
     document_frequency = Counter(w for i in train for w in set(words(texts[i])))
     vocabulary = [w for w, _ in sorted(document_frequency.items(), key=lambda kv: (-kv[1], kv[0]))][:vocabulary_size]

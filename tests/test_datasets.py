@@ -1,10 +1,9 @@
-"""Dataset loaders: download once (here from a loopback server), verify, cache, and split."""
+"""Dataset loaders: the sentiment sentences ship with the package; larger sets are downloaded once
+(here from a loopback server), verified and cached."""
 
+import hashlib
 import http.server
-import io
 import threading
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,16 +11,15 @@ import pytest
 from dcai_lab import ConfigError
 from dcai_lab import datasets
 
-SHARED = Path(datasets.data_home()) / datasets.SENTIMENT_DIR
-
 
 @pytest.fixture
 def server():
-    """Serve a zip shaped like UCI's on a free loopback port; yields (url, zip bytes setter)."""
-    payload = {"body": b""}
+    """Serve ``payload["body"]`` on a free loopback port; yields (url, payload, request count)."""
+    payload = {"body": b"", "requests": 0}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            payload["requests"] += 1
             self.send_response(200)
             self.end_headers()
             self.wfile.write(payload["body"])
@@ -31,42 +29,50 @@ def server():
 
     httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/sentiment.zip", payload
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/reviews.csv", payload
     httpd.shutdown()
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(f"sentiment labelled sentences/{name}", data)
-    return buffer.getvalue()
+def test_the_sentiment_files_ship_inside_the_package_with_their_attribution():
+    folder = datasets.resources.files("dcai_lab") / "data" / "sentiment"
+    for name, digest in datasets.SENTIMENT_FILES.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    attribution = (folder / "ATTRIBUTION.md").read_text()
+    assert "CC BY 4.0" in attribution and "Kotzias" in attribution
+    assert all(digest in attribution for digest in datasets.SENTIMENT_FILES.values())
+
+
+def test_loading_sentiment_needs_no_cache_and_no_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda *a, **k: pytest.fail("network used"))
+    data = datasets.load_sentiment(vocabulary_size=50)
+    assert data.X_train.shape == (2250, 50)
+    assert not (tmp_path / "empty").exists()
 
 
 def test_download_verifies_and_caches(tmp_path, monkeypatch, server):
     url, payload = server
-    payload["body"] = _zip({name: (SHARED / name).read_bytes() for name in datasets.SENTIMENT_FILES})
+    payload["body"] = b"review\tlabel\ngood\t1\n"
     monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path))
-    folder = datasets.fetch_sentiment(url)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(datasets.SENTIMENT_FILES)
-    payload["body"] = b"not a zip any more"
-    assert datasets.fetch_sentiment(url) == folder  # cached: no second download
+    path = datasets.download(url, "reviews.csv", hashlib.sha256(payload["body"]).hexdigest())
+    assert path == tmp_path / "reviews.csv" and path.read_bytes() == payload["body"]
+    assert datasets.download(url, "reviews.csv", hashlib.sha256(payload["body"]).hexdigest()) == path
+    assert payload["requests"] == 1  # the second call used the cache
 
 
-def test_a_tampered_download_is_refused(tmp_path, monkeypatch, server):
+def test_a_tampered_download_is_refused_and_not_cached(tmp_path, monkeypatch, server):
     url, payload = server
-    files = {name: (SHARED / name).read_bytes() for name in datasets.SENTIMENT_FILES}
-    files["imdb_labelled.txt"] = files["imdb_labelled.txt"].replace(b"\t0\n", b"\t1\n", 1)
-    payload["body"] = _zip(files)
+    payload["body"] = b"tampered"
     monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path))
-    with pytest.raises(ConfigError, match="checksum"):
-        datasets.fetch_sentiment(url)
+    with pytest.raises(ConfigError, match="SHA-256"):
+        datasets.download(url, "reviews.csv", hashlib.sha256(b"original").hexdigest())
+    assert not (tmp_path / "reviews.csv").exists()
 
 
 def test_an_unreachable_source_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path))
     with pytest.raises(ConfigError, match="DCAI_LAB_DATA"):
-        datasets.fetch_sentiment("http://127.0.0.1:9/nothing.zip")
+        datasets.download("http://127.0.0.1:9/nothing.csv", "nothing.csv", "0" * 64)
 
 
 def test_sentiment_has_all_3000_sentences_and_a_train_only_vocabulary():
