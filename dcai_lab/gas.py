@@ -1,12 +1,15 @@
 """Every transaction the lab sends is recorded; ``lab.gas`` turns the records into a table.
 
 The table answers the question a researcher asks first: what does each operation cost, and how
-much does that vary? Reverted transactions are counted but kept out of the statistics.
+much does that vary? Reverted transactions are mined and use gas too, but they would blur that
+answer: they are counted in a column of their own and kept out of the statistics, and the table's
+caption says so (every transaction, reverted or not, is in ``lab.transactions``).
 """
 
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -48,7 +51,13 @@ class GasReport:
     """Per-method gas statistics over the recorded transactions.
 
     ``exact`` is False on an engine whose gas differs from a real node's; the table then says so.
+    The caption also says what the columns count (``LEGEND``), so a reader of the table alone
+    learns that ``calls`` leaves the reverted transactions out.
     """
+
+    #: What the columns mean, shown under the caption.
+    LEGEND = ("calls = calls that succeeded; min, mean, median, max = the gas they used; "
+              "reverted = calls that reverted (mined, and they used gas too), counted in no other column.")
 
     _COLUMNS = ["calls", "min", "mean", "median", "max", "reverted"]
 
@@ -58,7 +67,9 @@ class GasReport:
         self.exact = exact
 
     def report(self) -> pd.DataFrame:
-        """One row per (contract, method): calls, min, mean, median, max gas, reverted count."""
+        """One row per (contract, method). ``calls`` counts the calls that succeeded, and min, mean,
+        median and max are their gas; ``reverted`` counts the calls that reverted, which are in no
+        other column. ``calls + reverted`` is every transaction sent to the method."""
         if not self.records:
             index = pd.MultiIndex.from_tuples([], names=["contract", "method"])
             return pd.DataFrame(columns=self._COLUMNS, index=index)
@@ -83,12 +94,17 @@ class GasReport:
 
     @property
     def caption(self) -> str:
+        """Which engine measured the gas and whether it is exact, then what the columns mean."""
+        return f"{self._title}\n{self.LEGEND}"
+
+    @property
+    def _title(self) -> str:
         if self.exact:
             return f"Gas used per call on the {self.engine} engine (exact, as a node would charge)."
         return f"Gas used per call on the {self.engine} engine (APPROXIMATE: this engine's gas is not exact)."
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{self.caption}</b></p>" + self.report().to_html()
+        return f"<p><b>{html.escape(self._title)}</b><br>{html.escape(self.LEGEND)}</p>" + self.report().to_html()
 
     def __repr__(self) -> str:
         return f"{self.caption}\n{self.report().to_string()}"
