@@ -105,6 +105,11 @@ abstract contract Classifier {
     /// @dev Train on a checked sample with a checked label.
     function _update(bytes calldata sample, uint256 label) internal virtual;
 
+    /// @dev Whether training on a checked sample would change any parameter: counting models
+    /// always learn, the perceptrons only from mistakes. The prediction market skips re-evaluating
+    /// a model that training would leave as it was.
+    function _wouldChange(bytes calldata sample, uint256 label) internal view virtual returns (bool);
+
     function _checkLabel(uint256 label) internal view {
         if (label >= numClasses) revert UnknownLabel(label, numClasses);
     }

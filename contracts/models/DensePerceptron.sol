@@ -109,6 +109,11 @@ contract DensePerceptron is DenseClassifier {
         return scoreScaled > 0 ? 1 : 0;
     }
 
+    /// @dev A perceptron learns only from mistakes.
+    function _wouldChange(bytes calldata sample, uint256 label) internal view override returns (bool) {
+        return _predict(sample) != label;
+    }
+
     function _update(bytes calldata x, uint256 label) internal override {
         if (_predict(x) == label) return;
         int256 sign = label == 1 ? int256(1) : int256(-1);

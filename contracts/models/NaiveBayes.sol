@@ -337,6 +337,11 @@ contract NaiveBayes is SparseClassifier {
         }
     }
 
+    /// @dev A counting model learns from every sample.
+    function _wouldChange(bytes calldata, uint256) internal pure override returns (bool) {
+        return true;
+    }
+
     function _update(bytes calldata features, uint256 label) internal override {
         ClassInfo memory info = _classes[label];
         if (info.sampleCount == MAX_COUNT) revert SampleCountLimit(label, MAX_COUNT);

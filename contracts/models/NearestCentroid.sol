@@ -146,6 +146,11 @@ contract NearestCentroid is DenseClassifier {
         }
     }
 
+    /// @dev A counting model learns from every sample.
+    function _wouldChange(bytes calldata, uint256) internal pure override returns (bool) {
+        return true;
+    }
+
     /// c_j ← c_j + (x_j − c_j) / (count + 1), the division truncating toward zero (toward the old
     /// centroid), then count ← count + 1.
     function _update(bytes calldata x, uint256 label) internal override {

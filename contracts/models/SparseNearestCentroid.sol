@@ -249,6 +249,11 @@ contract SparseNearestCentroid is SparseClassifier {
         }
     }
 
+    /// @dev A counting model learns from every sample.
+    function _wouldChange(bytes calldata, uint256) internal pure override returns (bool) {
+        return true;
+    }
+
     /// count_f ← count_f + 1 for every present feature f, n ← n + 1, and
     /// Σ count² grows by Σ (2·count_f + 1) over the present features.
     function _update(bytes calldata features, uint256 label) internal override {

@@ -124,6 +124,11 @@ contract SparsePerceptron is SparseClassifier {
         return scoreScaled > 0 ? 1 : 0;
     }
 
+    /// @dev A perceptron learns only from mistakes.
+    function _wouldChange(bytes calldata sample, uint256 label) internal view override returns (bool) {
+        return _predict(sample) != label;
+    }
+
     function _update(bytes calldata features, uint256 label) internal override {
         if (_predict(features) == label) return;
         int256 step = label == 1 ? learningRate : -learningRate;

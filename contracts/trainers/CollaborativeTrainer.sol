@@ -165,7 +165,7 @@ abstract contract CollaborativeTrainer is Classifier {
         lastContributionAt = uint40(block.timestamp);
         _contributions[_key(sample, label, contributor, id)] =
             Contribution(uint96(deposit), uint96(deposit), uint40(block.timestamp), false);
-        if (_trainsOnContribution()) _update(sample, label);
+        _onContribution(sample, label, contributor, deposit);
         emit ContributionAdded(id, contributor, label, deposit, msg.sender, sample);
         _pay(msg.sender, msg.value - deposit);
     }
@@ -175,9 +175,10 @@ abstract contract CollaborativeTrainer is Classifier {
     /// previous contribution's time.
     function _acceptDeposit(uint256 paid) internal virtual returns (uint256 deposit);
 
-    /// @dev Whether a contribution trains the model at once (the prediction market waits).
-    function _trainsOnContribution() internal view virtual returns (bool) {
-        return true;
+    /// @dev What a recorded contribution does: train the model at once, unless the mechanism
+    /// decides otherwise (the prediction market waits, and credits the stake instead).
+    function _onContribution(bytes calldata sample, uint256 label, address, uint256) internal virtual {
+        _update(sample, label);
     }
 
     /// @dev The stored record of a contribution; reverts if there is none.

@@ -41,7 +41,9 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
     /// gas) instead of creating a fresh one (22,100 gas) each time.
     mapping(address => mapping(uint256 => uint256)) private _tookBits;
 
-    /// @notice The waits must satisfy refundWait ≤ takeWait, and costWeight · 3600 must fit 96 bits.
+    /// @notice The waits must satisfy refundWait < takeWait (at refundWait == takeWait anyone could
+    /// take a deposit the model agrees with in the same instant its owner may first refund it),
+    /// and costWeight · 3600 must fit 96 bits.
     error InvalidParameters(uint256 costWeight, uint256 refundWait, uint256 takeWait);
     /// @notice `paid` wei is less than the deposit `cost`.
     error DepositTooSmall(uint256 paid, uint256 cost);
@@ -73,7 +75,7 @@ abstract contract DepositRefundTake is CollaborativeTrainer {
     /// @param refundWait_ Seconds before a refund or a take.
     /// @param takeWait_ Seconds before anyone may take everything left.
     constructor(uint256 costWeight_, uint256 refundWait_, uint256 takeWait_) {
-        if (refundWait_ > takeWait_ || takeWait_ > type(uint40).max || costWeight_ > type(uint96).max / 3600) {
+        if (refundWait_ >= takeWait_ || takeWait_ > type(uint40).max || costWeight_ > type(uint96).max / 3600) {
             revert InvalidParameters(costWeight_, refundWait_, takeWait_);
         }
         costWeight = costWeight_;

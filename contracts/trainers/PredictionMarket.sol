@@ -4,68 +4,74 @@ pragma solidity 0.8.37;
 import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 
 /// @title PredictionMarket
-/// @notice Pay for data that makes the model better on a hidden test set (the "Prediction
-/// market" of Harris & Waggoner 2019, "Decentralized and Collaborative AI on Blockchain", §IV;
-/// the reward is in the spirit of Abernethy & Frongillo 2011, "A Collaborative Mechanism for
-/// Crowdsourcing Prediction Problems", simplified to one "train once" pass). A provider posts a
-/// bounty and commits to a test set; participants stake on their contributions; the provider
-/// reveals the test set; the contract trains on the contributions in order and pays each
-/// contribution by how much it changed the number of test samples the model gets right. One
-/// market per trainer: the model it leaves behind is the trained model.
+/// @notice Pay for data by its effect on a hidden test set (the "Prediction market" of Harris &
+/// Waggoner 2019, "Decentralized and Collaborative AI on Blockchain", §IV, after Abernethy &
+/// Frongillo 2011). A provider posts a bounty and commits to a test set; participants stake on
+/// their contributions; the provider reveals the test set; the contract scores each contribution
+/// by how many more (or fewer) test samples the model gets right after training on it, and pays
+/// gains and takes losses at ONE price per test sample, so that data that helps earns and data
+/// that harms costs, on the same scale. One market per trainer; the model it leaves behind is never
+/// worse on the test set than the model it started from.
 ///
 /// Rules, in the order of a market's life:
 ///
-/// 1. Commitment. Only the trainer's deployer may open the market (a one-shot market that anyone
-///    could open could be taken by a front-runner). `commit(pieceHashes)` with a bounty > 0 wei
-///    and 2 … MAX_PIECES pieces. A piece is `(bytes[] samples, uint256[] labels)`, each sample
-///    as `addData` takes it, at least one sample; its hash is
-///    `keccak256(abi.encode(samples, labels, salt))` with a secret 32-byte salt, so a piece
-///    cannot be guessed from its hash.
-/// 2. The chosen piece. The piece revealed now is `uint256(blockhash(commitBlock)) % numPieces`,
-///    read in a later block. The hash of the block that includes the commitment does not exist
-///    when the provider signs it, so the provider cannot pick the piece (a provider who also
-///    builds that block could bias it by withholding blocks, the usual limit of block hashes).
-///    `block.prevrandao` was rejected: the next block's value is known a block in advance, so a
-///    provider who chooses when to reveal could wait for a piece they like. BLOCKHASH only sees
-///    the last 256 blocks, so the chosen piece must be revealed within 256 blocks of the commit;
-///    afterwards the provider can only cancel (rule 8). `revealChosenPiece` checks the piece
-///    against its hash (`PieceMismatch`) and opens participation for `participationTime`
-///    seconds. The chosen piece shows what the test set is like and is NOT used for scoring.
-/// 3. Participation. While `block.timestamp < participationEnd`, `addData` takes the whole
-///    `msg.value` as the stake, at least `minStake`; the model is not trained yet.
-/// 4. Reveal. From `participationEnd` until before `revealDeadline` (= participationEnd +
-///    revealTime) the provider reveals every other piece, in index order (`nextPieceToReveal`),
-///    each checked against its hash. The evaluation set is these pieces, concatenated in index
-///    order: at most MAX_EVALUATION_BYTES bytes of samples, so that every `process` transaction
-///    can carry it whole (about 4.2 M gas of calldata at worst).
-/// 5. Scoring (anyone, `process`, in batches). First the initial model is evaluated: `correct` =
-///    how many evaluation samples it classifies right. Then, for each contribution in id order:
-///    train on it, evaluate again, `score = correct(after) − correct(before)`. Each transaction
-///    re-supplies the evaluation set as calldata (checked against the commitments: storing it
-///    would cost 22,100 gas per word, calldata costs at most 512) and the contributions it
-///    reaches (checked against their records). A transaction does at most `maxPredictions`
-///    predictions; the running count is kept in storage, so an evaluation may span transactions.
-///    A contribution whose training reverts in the model (a weight or count out of range) is
-///    not trained and scores 0: otherwise one contribution could block every payout. Running out
-///    of gas inside training reverts the whole transaction instead, so a caller cannot force a
-///    contribution to be skipped by sending too little gas.
-/// 6. Payouts. A harmful contribution (score < 0) forfeits its stake; a neutral one (0) gets its
-///    stake back; a helpful one (> 0) gets its stake back and shares the pool = bounty + all
-///    forfeited stakes: address a receives ⌊pool · S_a / P⌋, S_a = the sum of a's helpful
-///    scores, P = the sum over all addresses. If P = 0 the pool goes back to the provider. The
-///    rounding dust, pool − Σ_a ⌊pool · S_a / P⌋ (fewer wei than there are helpful addresses),
-///    is credited to the provider when the last helpful address withdraws its share.
-/// 7. Liveness. If the pieces are not all revealed before `revealDeadline`, the market is
-///    cancelled: `process` (called with the contributions, no evaluation set) credits each
-///    contribution its stake plus ⌊bounty / numContributions⌋; the remainder of that division
-///    goes to the contributor of contribution 0. With no contribution at all, the provider gets
-///    the bounty back.
-/// 8. Cancelling. Until someone has staked, the provider may cancel and get the bounty back.
-/// 9. Pull payments. Money leaves only through `withdraw`, which pays everything credited to
-///    the caller (`owed`): checks, effects, then the transfer, under `nonReentrant`.
+/// 1. Commitment. Only the trainer's deployer (who initialised the model) may open the market.
+///    `commit(pieceHashes, totalBytes)` with a bounty of 1 … 2^96 − 1 wei and 2 … MAX_PIECES
+///    pieces. A piece is one byte string: a secret 32-byte salt, then its samples, each as a
+///    2-byte label, a 2-byte length L and the L bytes of the sample as `addData` takes it. Its
+///    hash is keccak256 of those bytes; the salt makes it unguessable. `totalBytes`, the length of
+///    all pieces together, at most MAX_EVALUATION_BYTES, bounds now the calldata of every later
+///    transaction that carries the test set. There is no cancelling: from here on the provider
+///    either reveals or loses the bounty (rules 2 and 4), so re-drawing the chosen piece costs
+///    the whole bounty, more than any draw can save.
+/// 2. The chosen piece is `uint256(blockhash(commitBlock)) % numPieces`, the hash of the block that
+///    includes the commitment (unknown to a provider who does not build that block when signing).
+///    The provider reveals it (`revealChosenPiece`) from the next block and within 256 blocks
+///    (BLOCKHASH's window); it shows participants what the test set is like and is not scored.
+///    That opens participation for `participationTime` seconds. Missed: the market lapses.
+/// 3. Participation. While `block.timestamp < participationEnd`, `addData` takes the whole value
+///    sent as the stake, at least `minStake`, for a sample of at most MAX_SAMPLE_BYTES bytes (so
+///    any contribution fits a scoring transaction). The model is not trained yet. The stake is
+///    credited to the contributor at once and is adjusted by scoring.
+/// 4. Reveal. From `participationEnd` until before `revealDeadline` (participationEnd +
+///    `revealTime`) the provider reveals every other piece in one transaction (`revealTestSet`),
+///    each checked against its hash, all within `totalBytes`. The same transaction evaluates the
+///    initial model on them (the baseline); that evaluation may use at most EVALUATION_GAS_LIMIT
+///    gas, which leaves every scoring step room to train as well. The price of one test sample is
+///    set: `pricePerPoint = ⌊bounty / evaluationSize⌋` wei, so that the whole bounty would buy a
+///    model that goes from none to all test samples right. Missed: the market lapses.
+/// 5. Scoring (`process`, anyone, in batches, in id order). For each contribution: train on it and
+///    count the test samples the model now gets right, in a call of its own with at most STEP_GAS
+///    gas: `score = right after − right before`. A contribution with score ≥ 0 is kept (the model
+///    stays trained on it); one with score < 0 is undone, so harmful data never reaches the model
+///    and never changes the scores of the contributions after it. A perceptron that already
+///    predicts the label does not change, so it scores 0 without an evaluation. A contribution the
+///    model rejects (a parameter out of range) is not kept and scores 0. One whose training and
+///    evaluation do not fit STEP_GAS cannot be scored, is not kept, and forfeits its stake (it is
+///    the only way one contribution could stall the market, so it costs its sender). A caller who
+///    sends too little gas for a step gets `NotEnoughGas`, or ends the batch before it: the gas
+///    sent never decides a contribution's fate.
+/// 6. Payouts, at scoring. Each contribution pays `scoringFee` to whoever scores it (the work it
+///    causes is paid for by the one who causes it); the rest, s = stake − scoringFee, is at risk:
+///      score > 0: the contributor gains min(score · price, s) from the bounty;
+///      score = 0: s comes back;
+///      score < 0 or unscoreable: the contributor loses min(|score| · price, s) (unscoreable: s).
+///    Gains and losses use the same price and the same cap, so a contribution's payoff has the
+///    sign of its effect on the test set, and noise that sometimes helps does not pay more than
+///    harm costs. Kept scores add up to the model's improvement, so the gains never exceed the
+///    bounty. When every contribution is scored, the provider gets back the unspent bounty, and
+///    the losses are burned (sent to BURN_ADDRESS): paying them to anyone, the provider or other
+///    contributors, would let a provider who controls the test set's labels profit from honest
+///    stakes, directly or through accounts of its own.
+/// 7. Lapse. If the chosen piece is not revealed within 256 blocks, or the test set before
+///    `revealDeadline`, the market lapses: every stake comes back whole and the bounty is burned,
+///    so withholding the test set costs the provider the bounty, whatever accounts it controls.
+/// 8. Pull payments. Money is credited, and leaves only through `withdraw` once the market is
+///    Finished or Cancelled (never before a contribution is scored), under `nonReentrant`.
 ///
-/// The provider may also contribute; knowing the test set, they can win back part of their own
-/// bounty, as in the paper. Their stake still pays for the harm their data does.
+/// Every transaction the market needs stays under the 16,777,216-gas cap of a transaction and
+/// the 131,072 bytes public nodes relay: a test set of at most MAX_EVALUATION_BYTES, a sample of
+/// at most MAX_SAMPLE_BYTES, a scoring step of at most STEP_GAS.
 abstract contract PredictionMarket is CollaborativeTrainer {
     /// @notice Where a market stands. `Reveal` and the lapse to `Cancelled` follow from the clock.
     enum Phase {
@@ -73,19 +79,18 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         Committed,
         Participation,
         Reveal,
-        Processing,
+        Scoring,
         Finished,
         Cancelled
     }
 
-    /// @notice One piece of the test set, as revealed and as re-supplied to `process`.
-    struct Piece {
-        /// Samples as bytes (as `addData` takes them).
-        bytes[] samples;
-        /// Their labels.
-        uint256[] labels;
-        /// The secret that made the piece's hash unguessable.
-        bytes32 salt;
+    /// @dev What a scoring step did with a contribution.
+    enum Step {
+        Kept, // trained on; score ≥ 0
+        Undone, // trained on, then undone; score < 0
+        Rejected, // the model refused to train on it (a parameter out of range); score 0
+        Unscoreable, // training and evaluation did not fit STEP_GAS
+        Unfinished // the transaction had too little gas left to try
     }
 
     /// @notice One contribution as `process` needs it, exactly as it was added.
@@ -96,272 +101,294 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         address contributor;
     }
 
-    /// @notice What an address is owed.
-    struct Account {
-        /// Wei credited so far: stakes back, a cancelled market's bounty share, the pool.
-        uint128 creditWei;
-        /// Sum of the scores of its helpful contributions; its pool share is paid on withdrawal.
-        uint64 helpfulScore;
-    }
-
-    /// @dev Scoring progress, one storage slot, read once and written once per transaction.
+    /// @dev Scoring progress and money totals: one storage slot, read and written once per
+    /// `process` transaction.
     struct Progress {
-        /// Contributions scored (or settled, in a cancelled market); the next one has this id.
+        /// Contributions scored; the next one has this id.
         uint64 processed;
-        /// Next evaluation sample to predict.
-        uint32 cursor;
-        /// Evaluation samples predicted right so far in the current evaluation.
+        /// Test samples the current model gets right.
         uint32 correct;
-        /// Samples right before the contribution being scored (the previous model's count).
-        uint32 before;
-        /// The initial model has been evaluated.
-        bool baselineDone;
-        /// Contribution `processed` has been trained on (or skipped); its evaluation is running.
-        bool trained;
+        /// Wei of losses so far, burned when scoring ends.
+        uint128 burned;
     }
 
     /// @notice Most pieces a test set may be split into.
     uint256 public constant MAX_PIECES = 64;
-    /// @notice Most bytes the evaluation set's samples may hold in total (8,192 32-byte words).
-    uint256 public constant MAX_EVALUATION_BYTES = 262_144;
+    /// @notice Most bytes all pieces may hold together (salts and headers included).
+    uint256 public constant MAX_EVALUATION_BYTES = 65_536;
+    /// @notice Most bytes of one contribution's sample.
+    uint256 public constant MAX_SAMPLE_BYTES = 8_192;
+    /// @notice Gas a scoring step (train on one contribution, evaluate) may use.
+    uint256 public constant STEP_GAS = 14_000_000;
+    /// @notice Gas the baseline evaluation may use in `revealTestSet`.
+    uint256 public constant EVALUATION_GAS_LIMIT = 7_000_000;
+    /// @notice Where losses and a lapsed market's bounty go: an address nobody holds a key to.
+    address public constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
+    /// @dev Bytes of a piece's salt, and of a sample's header (label, length).
+    uint256 private constant _SALT_BYTES = 32;
+    uint256 private constant _HEADER_BYTES = 4;
     /// @dev How far back BLOCKHASH sees.
     uint256 private constant _BLOCKHASH_WINDOW = 256;
+    /// @dev Gas kept back when a step is started with less than STEP_GAS: encoding the call,
+    /// recording the result and finishing the market must still fit afterwards.
+    uint256 private constant _STEP_RESERVE = 200_000;
 
     /// @notice Smallest stake of a contribution, in wei.
     uint256 public immutable minStake;
+    /// @notice Wei each contribution pays whoever scores it (part of its stake).
+    uint256 public immutable scoringFee;
     /// @notice Seconds participation lasts after the chosen piece is revealed.
     uint256 public immutable participationTime;
-    /// @notice Seconds the provider has to reveal the other pieces after participation.
+    /// @notice Seconds the provider has to reveal the test set after participation.
     uint256 public immutable revealTime;
-    /// @dev The only address that may open the market: the trainer's deployer.
-    address private immutable _deployer;
 
-    // Slot: provider, stage, piece counters, commit block (20 + 1 + 1 + 1 + 1 + 8 bytes).
+    // Slot: provider, stage, piece counters, commit block (20 + 1 + 1 + 1 + 8 bytes).
     /// @notice Who posted the bounty (0 until the market is committed).
     address public provider;
     Phase private _stage;
     /// @notice Into how many pieces the test set is split.
     uint8 public numPieces;
-    /// @notice Index of the piece revealed at commitment (valid once participation opened).
+    /// @notice Index of the piece revealed before participation (valid once it is revealed).
     uint8 public chosenPiece;
-    /// @notice Pieces revealed so far, the chosen one included.
-    uint8 public piecesRevealed;
-    /// @notice Block that included the commitment; its hash picks the chosen piece.
+    /// @notice Block that included the commitment; its hash draws the chosen piece.
     uint64 public commitBlock;
 
-    // Slot: bounty and deadlines.
+    // Slot: bounty, deadlines, sizes.
     /// @notice The provider's bounty, in wei.
     uint96 public bounty;
     /// @notice Participation ends at this block time (exclusive).
     uint40 public participationEnd;
-    /// @notice The pieces must all be revealed before this block time.
+    /// @notice The test set must be revealed before this block time.
     uint40 public revealDeadline;
+    /// @notice Bytes the provider committed all pieces to hold together.
+    uint32 public totalBytes;
     /// @notice Samples in the evaluation set (every piece but the chosen one).
     uint32 public evaluationSize;
-    /// @notice Bytes of all evaluation samples together (bounded by MAX_EVALUATION_BYTES).
-    uint32 public evaluationBytes;
+    /// @notice Evaluation samples the initial model gets right.
+    uint32 public baseline;
 
-    // Slot: totals of the payout.
-    /// @notice Stakes of harmful contributions, in wei: they join the bounty in the pool.
-    uint128 public forfeited;
-    /// @notice Sum of all helpful scores (P).
-    uint64 public totalHelpfulScore;
-    /// @notice Helpful addresses that have not yet withdrawn their pool share.
-    uint32 public helpfulPending;
+    // Slot: the price and what the bounty has paid.
+    /// @notice Wei paid for each test sample a contribution gains, and taken for each it loses.
+    uint128 public pricePerPoint;
+    /// @notice Wei of the bounty paid out as gains so far.
+    uint128 public bountyPaid;
 
-    /// @notice Pool shares paid so far, in wei (the provider gets pool minus this at the end).
-    uint128 public sharesPaid;
+    /// @notice Gas the baseline evaluation used (set by `revealTestSet`).
+    uint64 public evaluationGas;
+    /// @notice Bytes of the chosen piece (counted against `totalBytes`).
+    uint32 public chosenPieceBytes;
+    /// @dev The only address that may open the market: the trainer's deployer.
+    address private _opener;
     Progress private _progress;
     /// @dev Hash of each piece, by index.
     bytes32[] private _pieceHashes;
-    /// @dev What each address is owed.
-    mapping(address => Account) private _accounts;
+    /// @dev Wei credited to each address: stakes, gains, fees, the unspent bounty.
+    mapping(address => uint256) private _credit;
     /// @dev Scores, eight int32 per word (contribution id in lane id % 8 of word id / 8): a word
     /// is created once per eight contributions (22,100 gas) instead of once per contribution.
     mapping(uint256 => uint256) private _scoreWords;
 
     /// @notice The constructor's parameters are out of range.
-    error InvalidMarketParameters(uint256 minStake, uint256 participationTime, uint256 revealTime);
+    error InvalidMarketParameters(uint256 minStake, uint256 scoringFee, uint256 participationTime, uint256 revealTime);
     /// @notice The market is in phase `actual`; this needs phase `expected`.
     error WrongPhase(Phase actual, Phase expected);
-    /// @notice Only `provider` may do this.
-    error NotProvider(address caller, address provider);
-    /// @notice A market needs a bounty of at least 1 wei, and at most 2^96 − 1.
+    /// @notice Only `expected` may do this.
+    error NotProvider(address caller, address expected);
+    /// @notice A market needs a bounty of 1 … 2^96 − 1 wei.
     error InvalidBounty(uint256 bounty);
     /// @notice A test set is split into 2 … MAX_PIECES pieces; `count` were given.
     error InvalidPieceCount(uint256 count);
+    /// @notice All pieces together must hold at most MAX_EVALUATION_BYTES bytes, at least
+    /// `minimum` for this many pieces; `totalBytes` were declared.
+    error InvalidTotalBytes(uint256 totalBytes, uint256 minimum);
     /// @notice The piece does not match the hash committed for piece `index`.
     error PieceMismatch(uint256 index);
-    /// @notice A piece needs at least one sample and one label per sample.
-    error MalformedPiece(uint256 index, uint256 numSamples, uint256 numLabels);
-    /// @notice The evaluation set would hold `size` bytes of samples, more than MAX_EVALUATION_BYTES.
-    error EvaluationSetTooLarge(uint256 size);
+    /// @notice Piece `index` is not a salt followed by whole samples (label, length, bytes), at
+    /// least one, or holds a sample or label the model refuses (at byte `offset`).
+    error MalformedPiece(uint256 index, uint256 offset);
+    /// @notice The revealed pieces hold `actual` bytes, more than the `declared` total.
+    error PiecesTooLarge(uint256 actual, uint256 declared);
+    /// @notice Evaluating the initial model used `gasUsed`, more than EVALUATION_GAS_LIMIT.
+    error EvaluationTooCostly(uint256 gasUsed, uint256 limit);
     /// @notice The chosen piece is drawn from the commit block's hash, readable from block
     /// `readyAt` on.
     error DrawNotReady(uint256 readyAt);
-    /// @notice The commit block's hash is no longer readable (256 blocks passed): the provider can
-    /// only cancel.
-    error DrawExpired(uint256 commitBlock);
-    /// @notice Pieces are revealed from `opensAt`, when participation ends.
+    /// @notice The provider missed a deadline (`deadline`: a block number for the chosen piece,
+    /// a block time for the test set): the market has lapsed.
+    error MarketLapsed(uint256 deadline);
+    /// @notice The test set is revealed from `opensAt`, when participation ends.
     error RevealTooEarly(uint256 opensAt);
-    /// @notice The reveal deadline `deadline` has passed; the market is cancelled.
-    error RevealTooLate(uint256 deadline);
     /// @notice `paid` wei is less than the minimum stake.
     error StakeTooSmall(uint256 paid, uint256 minStake);
-    /// @notice Someone already staked (`numContributions` contributions): the market must run.
-    error CannotCancel(uint256 numContributions);
-    /// @notice `process` expected contribution `expected` next, not `id`.
-    error OutOfOrder(uint256 id, uint256 expected);
-    /// @notice `process` needs contribution `id` (the one being scored or trained next) among its entries.
-    error MissingEntry(uint256 id);
+    /// @notice A market contribution's sample holds `length` bytes, more than MAX_SAMPLE_BYTES.
+    error SampleTooLarge(uint256 length, uint256 limit);
     /// @notice The evaluation set has `given` pieces; it must have every piece but the chosen
     /// one, `expected`, in index order.
     error WrongEvaluationSet(uint256 given, uint256 expected);
-    /// @notice This `process` call could not make progress: it needs the contribution `processed`
-    /// or a prediction budget.
+    /// @notice `process` expected contribution `expected` next, not `id`.
+    error OutOfOrder(uint256 id, uint256 expected);
+    /// @notice This `process` call scores nothing: it needs contribution `processed` first and a
+    /// `maxContributions` of at least 1.
     error NoProgress(uint256 processed);
-    /// @notice Training on contribution `id` ran out of gas: send the transaction with more gas.
-    error TrainingOutOfGas(uint256 id);
+    /// @notice A scoring step needs `needed` gas left when it starts; send the transaction with more.
+    error NotEnoughGas(uint256 needed);
     /// @notice Contribution `id` has not been scored yet.
     error NotScored(uint256 id);
     /// @notice `account` has nothing to withdraw.
     error NothingToWithdraw(address account);
+    /// @notice Money leaves only once the market has ended (Finished or Cancelled); it is `actual`.
+    error MarketNotOver(Phase actual);
     /// @notice Only the trainer itself may call this.
     error OnlySelf(address caller);
+    /// @notice Training lowered the count of right answers to `correct` (a step's internal verdict).
+    error Harmful(uint256 correct);
 
-    /// @notice `provider` opened a market with `bounty` wei on a test set of `pieceHashes`; the
-    /// chosen piece comes from the hash of block `commitBlock`.
-    event MarketCommitted(address indexed provider, uint256 bounty, bytes32[] pieceHashes, uint256 commitBlock);
+    /// @notice `provider` opened a market with `bounty` wei on a test set of `pieceHashes`,
+    /// `totalBytes` long in all; the chosen piece comes from the hash of block `commitBlock`.
+    event MarketCommitted(
+        address indexed provider, uint256 bounty, bytes32[] pieceHashes, uint256 totalBytes, uint256 commitBlock
+    );
     /// @notice Piece `index` of the test set, checked against its hash.
-    event PieceRevealed(uint256 indexed index, bytes[] samples, uint256[] labels, bytes32 salt);
-    /// @notice Participation is open until `participationEnd`; the pieces must be revealed before
-    /// `revealDeadline`.
-    event ParticipationOpened(uint256 participationEnd, uint256 revealDeadline);
-    /// @notice Every piece is revealed; scoring may start on `evaluationSize` samples.
-    event TestSetRevealed(uint256 evaluationSize);
-    /// @notice The initial model classifies `correct` evaluation samples right.
-    event BaselineEvaluated(uint256 correct);
-    /// @notice Training on contribution `id` reverted in the model with `reason`; it was skipped
-    /// and scores 0.
+    event PieceRevealed(uint256 indexed index, bytes piece);
+    /// @notice Participation is open until `participationEnd`; the test set must be revealed
+    /// before `revealDeadline`.
+    event ParticipationOpened(uint256 chosenPiece, uint256 participationEnd, uint256 revealDeadline);
+    /// @notice The test set is revealed: the initial model gets `baseline` of `evaluationSize`
+    /// samples right (using `evaluationGas` gas); each sample gained or lost is worth `pricePerPoint` wei.
+    event TestSetRevealed(uint256 evaluationSize, uint256 baseline, uint256 pricePerPoint, uint256 evaluationGas);
+    /// @notice Contribution `id` of `contributor` changed the right answers by `score` (to
+    /// `correct`); `payout` wei were gained (> 0) or lost (< 0); `kept`: the model keeps it;
+    /// `scorer` scored it and earned its fee.
+    event ContributionScored(
+        uint256 indexed id,
+        address indexed contributor,
+        int256 score,
+        uint256 correct,
+        int256 payout,
+        bool kept,
+        address scorer
+    );
+    /// @notice Training on contribution `id` reverted in the model with `reason`; it scores 0.
     event TrainingSkipped(uint256 indexed id, bytes reason);
-    /// @notice Contribution `id` of `contributor` moved the count of right answers to `correct`,
-    /// a change of `score`.
-    event ContributionScored(uint256 indexed id, address indexed contributor, int256 score, uint256 correct);
-    /// @notice Every contribution is scored; `pool` wei are shared over `totalHelpfulScore`.
-    event MarketFinished(uint256 pool, uint256 totalHelpfulScore);
-    /// @notice The market was cancelled (by the provider, or because the reveal deadline passed).
-    event MarketCancelled(uint256 numContributions);
-    /// @notice In a cancelled market, contribution `id` credited `amount` wei to `contributor`.
-    event ContributionSettled(uint256 indexed id, address indexed contributor, uint256 amount);
+    /// @notice Contribution `id` could not be scored within STEP_GAS; it forfeits its stake.
+    event Unscoreable(uint256 indexed id);
+    /// @notice Every contribution is scored: `bountyPaid` wei went to gains, `refund` back to the
+    /// provider, `burned` wei of losses were burned.
+    event MarketFinished(uint256 bountyPaid, uint256 refund, uint256 burned);
+    /// @notice The provider missed a deadline: stakes come back, `burned` wei of bounty are burned.
+    event MarketCancelled(uint256 numContributions, uint256 burned);
     /// @notice `account` withdrew `amount` wei.
     event Withdrawal(address indexed account, uint256 amount);
 
-    /// @param minStake_ Smallest stake, in wei (at least 1).
-    /// @param participationTime_ Seconds of participation (at least 1).
-    /// @param revealTime_ Seconds to reveal the test set after participation (at least 1).
-    constructor(uint256 minStake_, uint256 participationTime_, uint256 revealTime_) {
+    /// @param minStake_ Smallest stake, in wei (> scoringFee).
+    /// @param scoringFee_ Wei of each stake paid to whoever scores the contribution.
+    /// @param participationTime_ Seconds of participation, ≥ 1.
+    /// @param revealTime_ Seconds to reveal the test set afterwards, ≥ 1.
+    constructor(uint256 minStake_, uint256 scoringFee_, uint256 participationTime_, uint256 revealTime_) {
         if (
-            minStake_ == 0 || minStake_ > type(uint96).max || participationTime_ == 0 || revealTime_ == 0
+            minStake_ <= scoringFee_ || minStake_ > type(uint96).max || participationTime_ == 0 || revealTime_ == 0
                 || participationTime_ + revealTime_ > type(uint32).max
-        ) revert InvalidMarketParameters(minStake_, participationTime_, revealTime_);
+        ) revert InvalidMarketParameters(minStake_, scoringFee_, participationTime_, revealTime_);
         minStake = minStake_;
+        scoringFee = scoringFee_;
         participationTime = participationTime_;
         revealTime = revealTime_;
-        _deployer = msg.sender;
     }
 
     // -- the provider ---------------------------------------------------------------------------
 
-    /// @notice Open the market: post the bounty (`msg.value`) and commit to a test set split into
-    /// pieces. Only the trainer's deployer, once, after initialisation.
-    /// @param pieceHashes `keccak256(abi.encode(samples, labels, salt))` of each piece.
-    function commit(bytes32[] calldata pieceHashes) external payable onlyAfterInitialisation {
-        if (msg.sender != _deployer) revert NotProvider(msg.sender, _deployer);
-        if (_stage != Phase.Open) revert WrongPhase(phase(), Phase.Open);
+    /// @notice Open the market: post the bounty (the value sent) and commit to the test set.
+    /// @param pieceHashes keccak256 of each piece (salt, then samples; see rule 1).
+    /// @param totalBytes_ Length of all pieces together, in bytes.
+    function commit(bytes32[] calldata pieceHashes, uint256 totalBytes_) external payable onlyAfterInitialisation {
+        if (msg.sender != _opener) revert NotProvider(msg.sender, _opener);
+        if (_stage != Phase.Open) revert WrongPhase(_stage, Phase.Open);
         if (msg.value == 0 || msg.value > type(uint96).max) revert InvalidBounty(msg.value);
-        if (pieceHashes.length < 2 || pieceHashes.length > MAX_PIECES) revert InvalidPieceCount(pieceHashes.length);
+        uint256 n = pieceHashes.length;
+        if (n < 2 || n > MAX_PIECES) revert InvalidPieceCount(n);
+        uint256 minimum = n * (_SALT_BYTES + _HEADER_BYTES);
+        if (totalBytes_ < minimum || totalBytes_ > MAX_EVALUATION_BYTES) revert InvalidTotalBytes(totalBytes_, minimum);
         provider = msg.sender;
         _stage = Phase.Committed;
-        numPieces = uint8(pieceHashes.length);
+        numPieces = uint8(n);
         commitBlock = uint64(block.number);
         bounty = uint96(msg.value);
+        totalBytes = uint32(totalBytes_);
         _pieceHashes = pieceHashes;
-        emit MarketCommitted(msg.sender, msg.value, pieceHashes, block.number);
+        emit MarketCommitted(msg.sender, msg.value, pieceHashes, totalBytes_, block.number);
     }
 
-    /// @notice The index of the piece to reveal at commitment, once it can be drawn.
+    /// @notice Which piece the commit block's hash chose (readable from the block after it).
     function drawnPiece() public view returns (uint256) {
-        if (_stage != Phase.Committed) return chosenPiece;
+        if (_stage != Phase.Committed && _stage != Phase.Participation) revert WrongPhase(_stage, Phase.Committed);
         if (block.number <= commitBlock) revert DrawNotReady(commitBlock + 1);
-        if (block.number > commitBlock + _BLOCKHASH_WINDOW) revert DrawExpired(commitBlock);
+        if (block.number > commitBlock + _BLOCKHASH_WINDOW) revert MarketLapsed(commitBlock + _BLOCKHASH_WINDOW);
         return uint256(blockhash(commitBlock)) % numPieces;
     }
 
-    /// @notice Reveal the chosen piece (`drawnPiece()`), which opens participation.
-    /// @param samples The piece's samples as bytes.
-    /// @param labels Their labels.
-    /// @param salt The piece's salt.
-    function revealChosenPiece(bytes[] calldata samples, uint256[] calldata labels, bytes32 salt)
-        external
-        onlyProvider
-    {
-        if (_stage != Phase.Committed) revert WrongPhase(phase(), Phase.Committed);
+    /// @notice Reveal the chosen piece, which opens participation.
+    /// @param piece The piece's bytes (salt, then samples).
+    function revealChosenPiece(bytes calldata piece) external onlyProvider {
+        Phase current = phase();
+        if (current == Phase.Cancelled) revert MarketLapsed(commitBlock + _BLOCKHASH_WINDOW);
+        if (current != Phase.Committed) revert WrongPhase(current, Phase.Committed);
         uint256 index = drawnPiece();
-        _checkPiece(index, samples, labels, salt);
+        _checkPieceHash(index, piece);
+        _walk(piece, index, true, false);
         chosenPiece = uint8(index);
-        piecesRevealed = 1;
+        chosenPieceBytes = uint32(piece.length);
         _stage = Phase.Participation;
         uint256 end = block.timestamp + participationTime;
         participationEnd = uint40(end);
         revealDeadline = uint40(end + revealTime);
-        emit PieceRevealed(index, samples, labels, salt);
-        emit ParticipationOpened(end, end + revealTime);
+        emit PieceRevealed(index, piece);
+        emit ParticipationOpened(index, end, end + revealTime);
     }
 
-    /// @notice The index of the next piece to reveal after participation (index order, skipping
-    /// the chosen piece); `numPieces` when all are revealed.
-    function nextPieceToReveal() public view returns (uint256) {
-        if (piecesRevealed == 0) revert WrongPhase(phase(), Phase.Reveal);
-        uint256 next = piecesRevealed - 1; // pieces other than the chosen one already revealed
-        return next >= chosenPiece ? next + 1 : next;
-    }
-
-    /// @notice Reveal the next piece of the test set (see `nextPieceToReveal`), after
-    /// participation and before the reveal deadline.
-    /// @param samples The piece's samples as bytes.
-    /// @param labels Their labels.
-    /// @param salt The piece's salt.
-    function revealPiece(bytes[] calldata samples, uint256[] calldata labels, bytes32 salt) external onlyProvider {
+    /// @notice Reveal every piece but the chosen one, in index order, and evaluate the initial
+    /// model on them (the provider pays for the baseline; it must fit EVALUATION_GAS_LIMIT).
+    /// @param pieces The pieces' bytes.
+    function revealTestSet(bytes[] calldata pieces) external onlyProvider {
         Phase current = phase();
         if (current == Phase.Participation) revert RevealTooEarly(participationEnd);
-        if (current == Phase.Cancelled && _stage == Phase.Participation) revert RevealTooLate(revealDeadline);
+        if (current == Phase.Cancelled) revert MarketLapsed(revealDeadline);
         if (current != Phase.Reveal) revert WrongPhase(current, Phase.Reveal);
-        uint256 index = nextPieceToReveal();
-        _checkPiece(index, samples, labels, salt);
-        uint256 size = evaluationBytes;
-        for (uint256 i = 0; i < samples.length; i++) {
-            size += samples[i].length;
+        _checkEvaluationSet(pieces);
+        uint256 size = chosenPieceBytes;
+        for (uint256 j = 0; j < pieces.length; j++) {
+            size += pieces[j].length;
         }
-        if (size > MAX_EVALUATION_BYTES) revert EvaluationSetTooLarge(size);
-        evaluationBytes = uint32(size);
-        evaluationSize += uint32(samples.length);
-        piecesRevealed += 1;
-        emit PieceRevealed(index, samples, labels, salt);
-        if (piecesRevealed == numPieces) {
-            _stage = Phase.Processing;
-            emit TestSetRevealed(evaluationSize);
-            if (numContributions == 0) _finish(_progress);
+        if (size > totalBytes) revert PiecesTooLarge(size, totalBytes);
+        uint256 count;
+        for (uint256 j = 0; j < pieces.length; j++) {
+            (, uint256 n) = _walk(pieces[j], _pieceIndex(j), true, false);
+            count += n;
         }
+        uint256 gasBefore = gasleft();
+        uint256 correct = _countCorrect(pieces);
+        uint256 used = gasBefore - gasleft();
+        if (used > EVALUATION_GAS_LIMIT) revert EvaluationTooCostly(used, EVALUATION_GAS_LIMIT);
+        for (uint256 j = 0; j < pieces.length; j++) {
+            emit PieceRevealed(_pieceIndex(j), pieces[j]);
+        }
+        evaluationSize = uint32(count);
+        baseline = uint32(correct);
+        evaluationGas = uint64(used);
+        pricePerPoint = uint128(uint256(bounty) / count);
+        _progress.correct = uint32(correct);
+        _stage = Phase.Scoring;
+        emit TestSetRevealed(count, correct, pricePerPoint, used);
+        if (numContributions == 0) _finish(_progress);
     }
 
-    /// @notice Cancel the market and get the bounty back; only before anyone has staked.
-    function cancelMarket() external onlyProvider {
-        Phase current = phase();
-        if (current != Phase.Committed && current != Phase.Participation && current != Phase.Reveal) {
-            revert WrongPhase(current, Phase.Committed);
-        }
-        if (numContributions != 0) revert CannotCancel(numContributions);
-        _cancel();
+    /// @notice Gas to evaluate the current model on one piece, and its right answers: for a
+    /// provider to check, before committing, that the baseline fits EVALUATION_GAS_LIMIT.
+    /// @param piece A piece's bytes (salt, then samples); its hash is not checked.
+    function measureEvaluation(bytes calldata piece) external view returns (uint256 correct, uint256 gasUsed) {
+        _walk(piece, 0, true, false);
+        uint256 gasBefore = gasleft();
+        (correct,) = _walk(piece, 0, false, true);
+        gasUsed = gasBefore - gasleft();
     }
 
     // -- participants ---------------------------------------------------------------------------
@@ -379,97 +406,78 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         return paid;
     }
 
-    /// @dev Contributions wait for the scoring pass.
-    function _trainsOnContribution() internal pure override returns (bool) {
-        return false;
+    /// @dev A contribution waits for scoring; its stake is credited now and adjusted then.
+    function _onContribution(bytes calldata sample, uint256, address contributor, uint256 stake) internal override {
+        if (sample.length > MAX_SAMPLE_BYTES) revert SampleTooLarge(sample.length, MAX_SAMPLE_BYTES);
+        _credit[contributor] += stake;
     }
 
     // -- scoring --------------------------------------------------------------------------------
 
-    /// @notice Score the next contributions (or, in a cancelled market, settle them). Anyone may
-    /// call it, as often as needed, until `phase()` is `Finished`.
-    /// @param entries The next contributions in id order, from `progress().processed` on, exactly
-    /// as added (rebuilt from `ContributionAdded` events). Extra entries are ignored.
-    /// @param evaluation Every piece but the chosen one, in index order (empty when cancelled).
-    /// @param maxPredictions Most predictions this transaction may make (bounds its gas).
-    function process(Entry[] calldata entries, Piece[] calldata evaluation, uint256 maxPredictions)
+    /// @notice Score the next contributions. Anyone may call it, as often as needed, until
+    /// `phase()` is `Finished`; the caller earns `scoringFee` per contribution scored.
+    /// @param entries The next contributions in id order, from `progress()` on, exactly as added
+    /// (rebuilt from `ContributionAdded` events). Extra entries are ignored.
+    /// @param pieces Every piece but the chosen one, in index order.
+    /// @param maxContributions Most contributions to score in this transaction.
+    function process(Entry[] calldata entries, bytes[] calldata pieces, uint256 maxContributions)
         external
         nonReentrant
     {
-        Phase current = _syncStage();
-        if (current == Phase.Cancelled) return _settleCancelled(entries);
-        if (current != Phase.Processing) revert WrongPhase(current, Phase.Processing);
-        _checkEvaluationSet(evaluation);
+        Phase current = phase();
+        if (current != Phase.Scoring) revert WrongPhase(current, Phase.Scoring);
+        _checkEvaluationSet(pieces);
         Progress memory p = _progress;
         uint256 start = p.processed;
-        uint256 total = numContributions;
-        uint256 size = evaluationSize;
-        uint256 budget = maxPredictions;
-        while (true) {
-            if (!p.baselineDone || p.trained) {
-                if (p.cursor < size) {
-                    if (budget == 0) break;
-                    (bytes calldata sample, uint256 label) = _evaluationSample(evaluation, p.cursor);
-                    if (_predict(sample) == label) p.correct += 1;
-                    p.cursor += 1;
-                    budget -= 1;
-                    continue;
-                }
-                if (!p.baselineDone) {
-                    p.baselineDone = true;
-                    emit BaselineEvaluated(p.correct);
-                } else {
-                    (Entry calldata e, uint256 stake) = _entry(entries, start, p.processed);
-                    _score(e, stake, int256(uint256(p.correct)) - int256(uint256(p.before)), p.correct);
-                    p.processed += 1;
-                    p.trained = false;
-                }
-                p.before = p.correct;
-                p.cursor = 0;
-                p.correct = 0;
-                if (p.processed == total) {
-                    _finish(p);
-                    return;
-                }
-            }
-            if (p.processed - start >= entries.length) break;
-            (Entry calldata next,) = _entry(entries, start, p.processed);
-            if (!_tryTrain(next)) {
-                // Nothing changed: the evaluation after equals the one before.
-                p.cursor = uint32(size);
-                p.correct = p.before;
-            }
-            p.trained = true;
+        uint256 end = numContributions;
+        if (end > start + entries.length) end = start + entries.length;
+        if (end > start + maxContributions) end = start + maxContributions;
+        if (end == start) revert NoProgress(start);
+        uint256 freeMemory;
+        assembly ("memory-safe") {
+            freeMemory := mload(0x40)
         }
-        Progress memory old = _progress;
-        if (old.processed == p.processed && old.cursor == p.cursor && old.trained == p.trained
-            && old.baselineDone == p.baselineDone) revert NoProgress(p.processed);
-        _progress = p;
+        for (uint256 id = start; id < end; id++) {
+            if (!_scoreNext(entries[id - start], pieces, p, id == start)) break;
+            // Each step copies the evaluation set into memory for its call; nothing allocated by
+            // a step is used after it, so give the memory back (memory cost grows quadratically).
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
+        }
+        _credit[msg.sender] += (p.processed - start) * scoringFee;
+        if (p.processed == numContributions) _finish(p);
+        else _progress = p;
     }
 
-    /// @notice Train on a contribution in a call of its own, so that a model that reverts only
-    /// undoes this training (see `_tryTrain`). Only the trainer itself may call it.
-    /// @param sample The sample as bytes.
+    /// @notice One scoring step, in a call of its own so that a harmful contribution can be undone
+    /// by reverting: train, count the right answers, revert with `Harmful` if they went down.
+    /// Only the trainer itself may call it.
+    /// @param sample The contribution's sample.
     /// @param label Its label.
-    function trainInIsolation(bytes calldata sample, uint256 label) external {
+    /// @param pieces The evaluation set (checked by the caller).
+    /// @param before Right answers before this contribution.
+    /// @return correct Right answers after it.
+    function scoreStep(bytes calldata sample, uint256 label, bytes[] calldata pieces, uint256 before)
+        external
+        returns (uint256 correct)
+    {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
         _update(sample, label);
+        correct = _countCorrect(pieces);
+        if (correct < before) revert Harmful(correct);
     }
 
-    /// @notice Scoring progress: contributions processed, the next evaluation sample, and the
-    /// right answers counted so far and before the current contribution.
-    function progress()
-        external
-        view
-        returns (uint256 processed, uint256 cursor, uint256 correct, uint256 before, bool baselineDone, bool trained)
-    {
+    /// @notice Scoring progress: contributions scored, and right answers of the current model.
+    function progress() external view returns (uint256 processed, uint256 correct) {
         Progress memory p = _progress;
-        return (p.processed, p.cursor, p.correct, p.before, p.baselineDone, p.trained);
+        return (p.processed, p.correct);
     }
 
-    /// @notice The score of contribution `id`: the change it made to the number of right answers.
+    /// @notice The score of contribution `id`: the change it made (or would have made, if it was
+    /// undone) to the number of right answers.
     function scoreOf(uint256 id) external view returns (int256) {
-        if (id >= _progress.processed || _stage == Phase.Cancelled) revert NotScored(id);
+        if (id >= _progress.processed) revert NotScored(id);
         return int32(uint32(_scoreWords[id / 8] >> (32 * (id % 8))));
     }
 
@@ -478,50 +486,34 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         return _pieceHashes[index];
     }
 
-    /// @notice The pool shared by helpful contributions: bounty plus forfeited stakes, in wei.
-    function pool() public view returns (uint256) {
-        return uint256(bounty) + forfeited;
-    }
-
     // -- payments -------------------------------------------------------------------------------
 
-    /// @notice What `account` may withdraw now, in wei.
-    function owed(address account) public view returns (uint256 amount) {
-        Account memory a = _accounts[account];
-        amount = a.creditWei;
-        if (a.helpfulScore > 0 && _stage == Phase.Finished) amount += _share(a.helpfulScore);
+    /// @notice What `account` is credited now, in wei: withdrawable once the market has ended.
+    function owed(address account) external view returns (uint256) {
+        return _credit[account];
     }
 
-    /// @notice The helpful score summed over `account`'s contributions so far.
-    function helpfulScoreOf(address account) external view returns (uint256) {
-        return _accounts[account].helpfulScore;
-    }
-
-    /// @notice Withdraw everything credited to you (see `owed`).
+    /// @notice Withdraw everything credited to you, once the market is Finished or Cancelled.
     /// @return amount The wei sent.
     function withdraw() external nonReentrant returns (uint256 amount) {
-        _syncStage();
-        Account memory a = _accounts[msg.sender];
-        amount = a.creditWei;
-        bool paysShare = a.helpfulScore > 0 && _stage == Phase.Finished;
-        if (paysShare) amount += _share(a.helpfulScore);
+        Phase current = lapse();
+        if (current != Phase.Finished && current != Phase.Cancelled) revert MarketNotOver(current);
+        amount = _credit[msg.sender];
         if (amount == 0) revert NothingToWithdraw(msg.sender);
-        if (paysShare) {
-            delete _accounts[msg.sender];
-            uint256 paid = sharesPaid + (amount - a.creditWei);
-            sharesPaid = uint128(paid);
-            helpfulPending -= 1;
-            if (helpfulPending == 0) {
-                // The last share is paid: the rounding dust goes to the provider.
-                uint256 dust = pool() - paid;
-                if (msg.sender == provider) amount += dust;
-                else _accounts[provider].creditWei += uint128(dust);
-            }
-        } else {
-            _accounts[msg.sender].creditWei = 0;
-        }
+        _credit[msg.sender] = 0;
         emit Withdrawal(msg.sender, amount);
         _pay(msg.sender, amount);
+    }
+
+    /// @notice Record a missed deadline: cancel the market and burn the bounty (anyone may call
+    /// it; `withdraw` does it too). Returns the phase.
+    function lapse() public returns (Phase current) {
+        current = phase();
+        if (current == Phase.Cancelled && _stage != Phase.Cancelled) {
+            _stage = Phase.Cancelled;
+            emit MarketCancelled(numContributions, bounty);
+            _pay(BURN_ADDRESS, bounty);
+        }
     }
 
     // -- the phase ------------------------------------------------------------------------------
@@ -529,6 +521,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// @notice Where the market stands now.
     function phase() public view returns (Phase) {
         Phase stage = _stage;
+        if (stage == Phase.Committed) {
+            return block.number > commitBlock + _BLOCKHASH_WINDOW ? Phase.Cancelled : Phase.Committed;
+        }
         if (stage != Phase.Participation) return stage;
         if (block.timestamp < participationEnd) return Phase.Participation;
         if (block.timestamp < revealDeadline) return Phase.Reveal;
@@ -542,136 +537,155 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         _;
     }
 
-    /// @dev Record a lapse of the reveal deadline; returns the current phase.
-    function _syncStage() private returns (Phase current) {
-        current = phase();
-        if (current == Phase.Cancelled && _stage != Phase.Cancelled) _cancel();
+    /// @dev The deployer, who loaded the model, is the one who may open its market.
+    function _afterInitialisation() internal virtual override {
+        _opener = owner;
+        super._afterInitialisation();
     }
 
-    /// @dev Cancel: with no contribution the provider gets the bounty back at once; otherwise
-    /// `process` settles the contributions.
-    function _cancel() private {
-        _stage = Phase.Cancelled;
-        if (numContributions == 0) _accounts[provider].creditWei += bounty;
-        emit MarketCancelled(numContributions);
-    }
-
-    /// @dev Revert unless the piece matches commitment `index` and holds valid samples and labels.
-    function _checkPiece(uint256 index, bytes[] calldata samples, uint256[] calldata labels, bytes32 salt)
+    /// @dev Score contribution `p.processed` and settle it; false if the transaction has too
+    /// little gas left for it (see `_step`).
+    function _scoreNext(Entry calldata e, bytes[] calldata pieces, Progress memory p, bool first)
         private
-        view
+        returns (bool)
     {
-        if (keccak256(abi.encode(samples, labels, salt)) != _pieceHashes[index]) revert PieceMismatch(index);
-        if (samples.length == 0 || samples.length != labels.length) {
-            revert MalformedPiece(index, samples.length, labels.length);
-        }
-        for (uint256 i = 0; i < samples.length; i++) {
-            _checkSample(samples[i]);
-            _checkLabel(labels[i]);
-        }
+        if (e.id != p.processed) revert OutOfOrder(e.id, p.processed);
+        uint256 stake = _contributionOf(e.sample, e.label, e.contributor, e.id).deposit;
+        (Step step, int256 score) = _step(e, pieces, p.correct, first);
+        if (step == Step.Unfinished) return false;
+        _settle(e, stake, score, step, p);
+        p.processed += 1;
+        return true;
     }
 
-    /// @dev Revert unless `evaluation` is every revealed piece but the chosen one, in index order.
-    function _checkEvaluationSet(Piece[] calldata evaluation) private view {
-        uint256 expected = uint256(numPieces) - 1;
-        if (evaluation.length != expected) revert WrongEvaluationSet(evaluation.length, expected);
-        uint256 chosen = chosenPiece;
-        for (uint256 j = 0; j < evaluation.length; j++) {
-            uint256 index = j < chosen ? j : j + 1;
-            Piece calldata piece = evaluation[j];
-            if (keccak256(abi.encode(piece.samples, piece.labels, piece.salt)) != _pieceHashes[index]) {
-                revert PieceMismatch(index);
-            }
-        }
-    }
-
-    /// @dev Evaluation sample `index` of the concatenated pieces.
-    function _evaluationSample(Piece[] calldata evaluation, uint256 index)
+    /// @dev Train on one contribution and evaluate, in a call of its own with at most STEP_GAS.
+    /// `Unfinished` when the transaction had too little gas left for the step (the batch ends
+    /// before it; for the first step of a batch the transaction reverts instead).
+    function _step(Entry calldata e, bytes[] calldata pieces, uint256 before, bool first)
         private
-        pure
-        returns (bytes calldata sample, uint256 label)
+        returns (Step, int256 score)
     {
-        uint256 j = 0;
-        while (index >= evaluation[j].samples.length) {
-            index -= evaluation[j].samples.length;
-            j += 1;
-        }
-        sample = evaluation[j].samples[index];
-        label = evaluation[j].labels[index];
-    }
-
-    /// @dev The entry for contribution `id`, checked against its record, and its stake.
-    function _entry(Entry[] calldata entries, uint256 start, uint256 id)
-        private
-        view
-        returns (Entry calldata e, uint256 stake)
-    {
-        if (id - start >= entries.length) revert MissingEntry(id);
-        e = entries[id - start];
-        if (e.id != id) revert OutOfOrder(e.id, id);
-        stake = _contributionOf(e.sample, e.label, e.contributor, id).deposit;
-    }
-
-    /// @dev Train on a contribution; false if the model reverted (nothing changed then).
-    function _tryTrain(Entry calldata e) private returns (bool) {
-        try this.trainInIsolation(e.sample, e.label) {
-            return true;
+        if (!_wouldChange(e.sample, e.label)) return (Step.Kept, 0);
+        uint256 available = gasleft();
+        uint256 allowance = available > _STEP_RESERVE ? (available - _STEP_RESERVE) * 63 / 64 : 0;
+        if (allowance > STEP_GAS) allowance = STEP_GAS;
+        try this.scoreStep{gas: allowance}(e.sample, e.label, pieces, before) returns (uint256 correct) {
+            return (Step.Kept, int256(correct) - int256(before));
         } catch (bytes memory reason) {
-            // Every model reverts with a custom error; empty data means the call ran out of gas.
-            if (reason.length == 0) revert TrainingOutOfGas(e.id);
+            if (reason.length == 0) {
+                // Out of gas. With the full STEP_GAS that is the contribution's own cost;
+                // with less, the caller's: never let the caller decide.
+                if (allowance == STEP_GAS) return (Step.Unscoreable, 0);
+                if (first) revert NotEnoughGas(STEP_GAS * 64 / 63 + _STEP_RESERVE);
+                return (Step.Unfinished, 0);
+            }
+            if (reason.length == 36 && bytes4(reason) == Harmful.selector) {
+                uint256 correct;
+                assembly ("memory-safe") {
+                    correct := mload(add(reason, 36))
+                }
+                return (Step.Undone, int256(correct) - int256(before));
+            }
             emit TrainingSkipped(e.id, reason);
-            return false;
+            return (Step.Rejected, 0);
         }
     }
 
-    /// @dev Record a contribution's score and credit its contributor.
-    function _score(Entry calldata e, uint256 stake, int256 score, uint256 correct) private {
+    /// @dev Record a contribution's score and move its money (rule 6).
+    function _settle(Entry calldata e, uint256 stake, int256 score, Step step, Progress memory p) private {
+        uint256 atRisk = stake - scoringFee;
+        int256 payout;
+        if (step == Step.Unscoreable) {
+            payout = -int256(atRisk);
+            emit Unscoreable(e.id);
+        } else if (score > 0) {
+            payout = int256(_capped(uint256(score) * pricePerPoint, atRisk));
+        } else if (score < 0) {
+            payout = -int256(_capped(uint256(-score) * pricePerPoint, atRisk));
+        }
+        bool kept = step == Step.Kept;
+        if (kept) p.correct = uint32(uint256(int256(uint256(p.correct)) + score));
+        if (payout > 0) bountyPaid += uint128(uint256(payout));
+        else p.burned += uint128(uint256(-payout));
+        // The stake was credited when it was added: take the fee, then add the gain or the loss.
+        uint256 credit = _credit[e.contributor] - scoringFee;
+        _credit[e.contributor] = payout >= 0 ? credit + uint256(payout) : credit - uint256(-payout);
         uint256 shift = 32 * (e.id % 8);
         uint256 word = _scoreWords[e.id / 8] & ~(uint256(type(uint32).max) << shift);
         _scoreWords[e.id / 8] = word | (uint256(uint32(int32(score))) << shift);
-        if (score < 0) {
-            forfeited += uint128(stake);
-        } else {
-            Account storage a = _accounts[e.contributor];
-            a.creditWei += uint128(stake);
-            if (score > 0) {
-                if (a.helpfulScore == 0) helpfulPending += 1;
-                a.helpfulScore += uint64(uint256(score));
-                totalHelpfulScore += uint64(uint256(score));
-            }
-        }
-        emit ContributionScored(e.id, e.contributor, score, correct);
+        emit ContributionScored(e.id, e.contributor, score, p.correct, payout, kept, msg.sender);
     }
 
-    /// @dev Every contribution is scored: the market is over; with no helpful score the pool
-    /// goes back to the provider.
+    /// @dev An amount, at most `cap`.
+    function _capped(uint256 amount, uint256 cap) private pure returns (uint256) {
+        return amount < cap ? amount : cap;
+    }
+
+    /// @dev Every contribution is scored: the provider gets the unspent bounty, losses are burned.
     function _finish(Progress memory p) private {
         _progress = p;
         _stage = Phase.Finished;
-        uint256 amount = pool();
-        if (totalHelpfulScore == 0) _accounts[provider].creditWei += uint128(amount);
-        emit MarketFinished(amount, totalHelpfulScore);
+        uint256 refund = uint256(bounty) - bountyPaid;
+        _credit[provider] += refund;
+        emit MarketFinished(bountyPaid, refund, p.burned);
+        _pay(BURN_ADDRESS, p.burned);
     }
 
-    /// @dev ⌊pool · helpfulScore / P⌋.
-    function _share(uint256 helpfulScore) private view returns (uint256) {
-        return pool() * helpfulScore / totalHelpfulScore;
+    /// @dev Revert unless `piece` is the committed piece `index`.
+    function _checkPieceHash(uint256 index, bytes calldata piece) private view {
+        if (keccak256(piece) != _pieceHashes[index]) revert PieceMismatch(index);
     }
 
-    /// @dev Cancelled market: credit each next contribution its stake and a bounty share.
-    function _settleCancelled(Entry[] calldata entries) private {
-        uint256 start = _progress.processed;
-        uint256 total = numContributions;
-        if (start == total || entries.length == 0) revert NoProgress(start);
-        uint256 end = start + entries.length < total ? start + entries.length : total;
-        uint256 each = bounty / total;
-        for (uint256 id = start; id < end; id++) {
-            (Entry calldata e, uint256 stake) = _entry(entries, start, id);
-            uint256 amount = stake + each;
-            if (id == 0) amount += bounty - each * total;
-            _accounts[e.contributor].creditWei += uint128(amount);
-            emit ContributionSettled(id, e.contributor, amount);
+    /// @dev Revert unless `pieces` is every piece but the chosen one, in index order.
+    function _checkEvaluationSet(bytes[] calldata pieces) private view {
+        uint256 expected = uint256(numPieces) - 1;
+        if (pieces.length != expected) revert WrongEvaluationSet(pieces.length, expected);
+        for (uint256 j = 0; j < pieces.length; j++) {
+            _checkPieceHash(_pieceIndex(j), pieces[j]);
         }
-        _progress.processed = uint64(end);
+    }
+
+    /// @dev The index of the j-th evaluation piece (the chosen piece is skipped).
+    function _pieceIndex(uint256 j) private view returns (uint256) {
+        return j < chosenPiece ? j : j + 1;
+    }
+
+    /// @dev Right answers of the current model on the evaluation set.
+    function _countCorrect(bytes[] calldata pieces) private view returns (uint256 correct) {
+        for (uint256 j = 0; j < pieces.length; j++) {
+            (uint256 c,) = _walk(pieces[j], 0, false, true);
+            correct += c;
+        }
+    }
+
+    /// @dev Walk the samples of a piece: with `check`, revert unless it is a salt and at least one
+    /// whole sample (`MalformedPiece`) that the model accepts with its label (the model's own
+    /// error); with `predict`, count the ones the model gets right. Returns (right answers, samples).
+    function _walk(bytes calldata piece, uint256 index, bool check, bool predict)
+        private
+        view
+        returns (uint256 correct, uint256 count)
+    {
+        uint256 offset = _SALT_BYTES;
+        uint256 length = piece.length;
+        while (offset < length) {
+            if (check && offset + _HEADER_BYTES > length) revert MalformedPiece(index, offset);
+            uint256 header;
+            assembly ("memory-safe") {
+                header := shr(224, calldataload(add(piece.offset, offset)))
+            }
+            uint256 label = header >> 16;
+            uint256 end = offset + _HEADER_BYTES + (header & 0xffff);
+            if (check && end > length) revert MalformedPiece(index, offset);
+            bytes calldata sample = piece[offset + _HEADER_BYTES:end];
+            if (check) {
+                _checkSample(sample);
+                _checkLabel(label);
+            }
+            if (predict && _predict(sample) == label) correct += 1;
+            count += 1;
+            offset = end;
+        }
+        if (check && count == 0) revert MalformedPiece(index, offset);
     }
 }

@@ -1,37 +1,27 @@
 """The prediction market: stakes paid by their effect on a hidden test set
-(contracts/trainers/PredictionMarket.sol).
+(contracts/trainers/PredictionMarket.sol, whose header states every rule).
 
-Harris & Waggoner 2019, "Decentralized and Collaborative AI on Blockchain", §IV; the reward is in
-the spirit of Abernethy & Frongillo 2011, simplified to one "train once" pass. The rules, each
-enforced by the contract and reproduced by :func:`market_outcome`:
+Harris & Waggoner 2019, "Decentralized and Collaborative AI on Blockchain", §IV, after Abernethy &
+Frongillo 2011. In short:
 
-1. **Commitment.** The trainer's deployer (the *provider*) posts a bounty > 0 and the hashes of a
-   test set split into 2 … 64 pieces: ``keccak256(abi.encode(bytes[] samples, uint256[] labels,
-   bytes32 salt))``, each sample encoded as ``addData`` takes it (:attr:`Piece.hash`). One market
-   per trainer.
-2. **The chosen piece** is ``uint256(blockhash(commitBlock)) % numPieces``: the hash of the block
-   that includes the commitment, unknown when the provider signs it. It must be revealed within
-   256 blocks (BLOCKHASH's window), which opens participation for ``participation_time`` seconds.
-   It is not used for scoring. (``block.prevrandao`` was rejected: the next block's value is known
-   a block ahead, so a provider choosing when to reveal could wait for a piece they like.) Block
-   hashes differ between the pyevm and revm engines, so the chosen index may too.
-3. **Participation.** ``add_data`` stakes the whole value sent, at least ``min_stake`` wei; the
-   model is not trained yet.
-4. **Reveal.** After participation and before ``reveal_deadline`` (= end + ``reveal_time``) the
-   provider reveals the other pieces in index order. The evaluation set (those pieces, in order)
-   holds at most 262,144 bytes of samples.
-5. **Scoring** (anyone, in batches): evaluate the initial model, then for each contribution in id
-   order train on it and re-evaluate; ``score = right answers after − before``. A contribution
-   whose training reverts in the model (a parameter out of range) is skipped and scores 0.
-6. **Payouts.** Score < 0: the stake is forfeited. Score 0: stake back. Score > 0: stake back plus
-   ``⌊pool · S_a / P⌋`` of the pool = bounty + forfeited stakes, where ``S_a`` is the address's sum
-   of helpful scores and ``P`` everybody's. ``P = 0``: the pool goes back to the provider. The
-   rounding dust goes to the provider when the last helpful address withdraws.
-7. **Liveness.** Pieces not all revealed by the deadline: the market is cancelled; each
-   contribution gets its stake back plus ``⌊bounty / n⌋``, the remainder goes to contribution 0's
-   contributor (no contribution at all: the bounty goes back to the provider).
-8. **Cancelling.** Before anyone has staked the provider may cancel and get the bounty back.
-9. **Pull payments.** Everything is credited, and paid by ``withdraw``.
+1. **Commitment.** The trainer's deployer (the *provider*) posts a bounty and commits to a test set
+   split into 2 … 64 salted pieces (:class:`Piece`; at most 65,536 bytes in all). No cancelling.
+2. **The chosen piece**, drawn from the commit block's hash, is revealed at once (within 256 blocks)
+   and opens participation for ``participation_time`` seconds. It is not scored.
+3. **Participation.** ``add_data`` stakes the whole value sent (at least ``min_stake``); the model
+   is not trained yet.
+4. **Reveal.** After participation and before ``reveal_time`` more seconds, the provider reveals
+   the rest (``reveal_test_set``); the contract evaluates the initial model (the *baseline*) and
+   sets the price of one test sample: ``⌊bounty / evaluation size⌋`` wei.
+5. **Scoring** (anyone, ``process``): in id order, train on each contribution and count the right
+   answers: ``score = after − before``. Harmful contributions (score < 0) are undone, so the model
+   never gets worse on the test set.
+6. **Payouts.** Each contribution pays ``scoring_fee`` to whoever scored it; of the rest ``s``, it
+   gains ``min(score · price, s)`` (score > 0, from the bounty) or loses ``min(|score| · price, s)``
+   (score < 0, burned). The provider gets the unspent bounty back.
+7. **Lapse.** A provider who misses a deadline loses the bounty (burned); every stake comes back.
+
+:func:`market_outcome` is the twin: it computes every score and payout to the wei, without a chain.
 """
 
 from __future__ import annotations
@@ -41,13 +31,12 @@ import enum
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eth_abi import encode
 from eth_utils import keccak
 
-from ..engines._base import TX_GAS_CAP
 from ..errors import ConfigError
 from ..models import _samples
 from ..trainer import Trainer
@@ -57,11 +46,17 @@ if TYPE_CHECKING:
     from ..gas import TxRecord
     from ..models._base import OnChainModel
 
-#: The contract's bounds (PredictionMarket.MAX_PIECES, MAX_EVALUATION_BYTES).
+#: The contract's bounds (PredictionMarket.sol).
 MAX_PIECES = 64
-MAX_EVALUATION_BYTES = 262_144
-#: Gas a scoring transaction aims at: half the cap, so an estimate that is off never fails.
-PROCESS_GAS_TARGET = TX_GAS_CAP // 2
+MAX_EVALUATION_BYTES = 65_536
+MAX_SAMPLE_BYTES = 8_192
+STEP_GAS = 14_000_000
+EVALUATION_GAS_LIMIT = 7_000_000
+BURN_ADDRESS = "0x000000000000000000000000000000000000dEaD"
+#: Bytes of calldata a scoring transaction may carry (public nodes relay up to 131,072 per
+#: transaction; the rest is kept for the ABI's heads and the transaction's other fields).
+PROCESS_CALLDATA_BUDGET = 120_000
+_SALT_BYTES = 32
 
 
 class Phase(enum.IntEnum):
@@ -71,25 +66,31 @@ class Phase(enum.IntEnum):
     COMMITTED = 1
     PARTICIPATION = 2
     REVEAL = 3
-    PROCESSING = 4
+    SCORING = 4
     FINISHED = 5
     CANCELLED = 6
 
 
 @dataclass(frozen=True)
 class PredictionMarket(Incentive):
-    """A provider pays a bounty for data that improves the model on a hidden test set; see the
-    module's docstring for every rule. Amounts in wei, times in seconds."""
+    """A provider pays for data that improves the model on a hidden test set; see the module's
+    docstring for every rule. Amounts in wei, times in seconds."""
 
-    min_stake: int = 10**15
+    min_stake: int = 10**16
+    scoring_fee: int = 10**14
     participation_time: int = days(7)
     reveal_time: int = days(1)
 
     contract_name: ClassVar[str] = "PredictionMarket"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.min_stake, int) or not 0 < self.min_stake < 2**96:
-            raise ConfigError(f"min_stake must be a whole number of wei, at least 1, not {self.min_stake!r}.")
+        for name in ("min_stake", "scoring_fee"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**96:
+                raise ConfigError(f"{name} must be a whole number of wei (0 … 2^96 − 1), not {value!r}.")
+        if self.min_stake <= self.scoring_fee:
+            raise ConfigError(f"min_stake ({self.min_stake} wei) must be more than scoring_fee "
+                              f"({self.scoring_fee} wei): something must be at risk besides the fee.")
         check_wait("participation_time", self.participation_time)
         check_wait("reveal_time", self.reveal_time)
         if self.participation_time == 0 or self.reveal_time == 0:
@@ -98,7 +99,7 @@ class PredictionMarket(Incentive):
             raise ConfigError("participation_time + reveal_time must stay under 2^32 seconds (136 years).")
 
     def _constructor_args(self) -> list:
-        return [self.min_stake, self.participation_time, self.reveal_time]
+        return [self.min_stake, self.scoring_fee, self.participation_time, self.reveal_time]
 
     @classmethod
     def _trainer_class(cls) -> type[Trainer]:
@@ -108,27 +109,39 @@ class PredictionMarket(Incentive):
 # -- the test set, in pieces ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Piece:
-    """One piece of a test set: compact samples of a sparse or dense model, labels, and the
-    secret salt of its hash."""
+    """One piece of a test set: compact samples of a sparse or dense model, their labels, and the
+    secret salt that makes its hash unguessable."""
 
     samples: tuple[tuple[int, ...], ...]
     labels: tuple[int, ...]
     salt: bytes
     sparse: bool
 
-    def as_args(self) -> tuple[list[bytes], list[int], bytes]:
-        """``(samples, labels, salt)`` as the contract takes a piece (samples as ``addData`` takes them)."""
-        return [_samples.pack(s, self.sparse) for s in self.samples], list(self.labels), self.salt
+    @property
+    def data(self) -> bytes:
+        """The piece as the contract takes it: the salt, then per sample a 2-byte label, a 2-byte
+        length and the sample packed as ``addData`` takes it."""
+        records = []
+        for sample, label in zip(self.samples, self.labels):
+            packed = _samples.pack(sample, self.sparse)
+            records.append(label.to_bytes(2, "big") + len(packed).to_bytes(2, "big") + packed)
+        return self.salt + b"".join(records)
 
     @property
     def hash(self) -> bytes:
-        """``keccak256(abi.encode(bytes[] samples, uint256[] labels, bytes32 salt))``, as the contract."""
-        return keccak(encode(["bytes[]", "uint256[]", "bytes32"], list(self.as_args())))
+        """``keccak256(data)``, the commitment."""
+        return keccak(self.data)
 
-    @property
-    def size(self) -> int:
-        """Bytes of the samples, as the contract counts them against MAX_EVALUATION_BYTES."""
-        return sum(len(s) for s in self.as_args()[0])
+    @classmethod
+    def from_data(cls, data: bytes, sparse: bool) -> Piece:
+        """The piece that :attr:`data` encodes (as ``PieceRevealed`` events repeat it)."""
+        samples, labels, offset = [], [], _SALT_BYTES
+        while offset < len(data):
+            label, length = int.from_bytes(data[offset:offset + 2], "big"), int.from_bytes(data[offset + 2:offset + 4], "big")
+            samples.append(_samples.unpack(data[offset + 4:offset + 4 + length], sparse))
+            labels.append(label)
+            offset += 4 + length
+        return cls(tuple(samples), tuple(labels), data[:_SALT_BYTES], sparse)
 
 
 def salts(n: int, seed: int | None = None) -> list[bytes]:
@@ -144,15 +157,22 @@ def salts(n: int, seed: int | None = None) -> list[bytes]:
 def split_test_set(samples: Sequence[tuple[int, ...]], labels: Sequence[int], n_pieces: int,
                    *, sparse: bool, seed: int | None = None) -> list[Piece]:
     """Split compact samples into ``n_pieces`` contiguous, salted pieces (the original's bounds
-    ``⌊i · len / n⌋``); every piece needs at least one sample."""
-    if not 2 <= n_pieces <= MAX_PIECES:
-        raise ConfigError(f"a test set is split into 2 … {MAX_PIECES} pieces, not {n_pieces}.")
+    ``⌊i · len / n⌋``); every piece needs at least one sample, and all together fit the contract's
+    65,536 bytes."""
+    if not isinstance(n_pieces, int) or not 2 <= n_pieces <= MAX_PIECES:
+        raise ConfigError(f"a test set is split into 2 … {MAX_PIECES} pieces, not {n_pieces!r}.")
     if len(samples) != len(labels) or len(samples) < n_pieces:
         raise ConfigError(f"{len(samples)} samples and {len(labels)} labels cannot make {n_pieces} pieces "
                           f"of at least one sample each.")
     bounds = [i * len(samples) // n_pieces for i in range(n_pieces + 1)]
-    return [Piece(tuple(map(tuple, samples[a:b])), tuple(int(v) for v in labels[a:b]), salt, sparse)
-            for a, b, salt in zip(bounds, bounds[1:], salts(n_pieces, seed))]
+    pieces = [Piece(tuple(map(tuple, samples[a:b])), tuple(int(v) for v in labels[a:b]), salt, sparse)
+              for a, b, salt in zip(bounds, bounds[1:], salts(n_pieces, seed))]
+    total = sum(len(p.data) for p in pieces)
+    if total > MAX_EVALUATION_BYTES:
+        raise ConfigError(f"the test set takes {total:,} bytes as pieces, more than the contract's "
+                          f"{MAX_EVALUATION_BYTES:,} (a scoring transaction must carry it whole): use fewer "
+                          f"samples, or fewer present features.")
+    return pieces
 
 
 # -- the twin: scores and payouts in pure Python --------------------------------------------------
@@ -168,77 +188,86 @@ class MarketEntry:
 
 @dataclass
 class MarketOutcome:
-    """What a market ends with: per-contribution scores, the initial right answers, the pool, and
-    what each address receives in all (stakes back included) once everybody has withdrawn."""
+    """What a market ends with.
+
+    ``scores`` and ``kept`` per contribution; ``payouts[i]`` the wei contribution i gained (> 0)
+    or lost (< 0) besides its fee; ``credits`` what each address withdraws in all (stakes back
+    included); ``burned`` the losses; ``model`` the trained twin.
+    """
 
     scores: list[int]
+    kept: list[bool]
+    payouts: list[int]
     baseline: int
-    pool: int
-    payouts: dict[str, int]
-    skipped: list[int] = field(default_factory=list)
-    model: Any = None
+    final: int
+    price: int
+    bounty_paid: int
+    burned: int
+    credits: dict[str, int]
+    skipped: list[int]
+    model: Any
 
 
-def _right_answers(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...], int]]) -> int:
+def right_answers(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...], int]]) -> int:
+    """How many ``(sample, label)`` pairs the twin classifies right."""
     return sum(model._predict_sample(s) == label for s, label in evaluation)
 
 
 def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],
-                   evaluation: Sequence[tuple[tuple[int, ...], int]], bounty: int, provider: str) -> MarketOutcome:
+                   evaluation: Sequence[tuple[tuple[int, ...], int]], bounty: int, provider: str, *,
+                   scoring_fee: int, scorer: str | Sequence[str]) -> MarketOutcome:
     """Score and pay a market exactly as the contract does (rules 5 and 6), without a chain.
 
     ``model`` is the initial twin (left unchanged), ``evaluation`` the ``(sample, label)`` pairs of
-    every piece but the chosen one, in order. The trained twin is ``outcome.model``.
+    every piece but the chosen one, in order; ``scorer`` who scored the contributions (one address,
+    or one per contribution). Assumes every step fits the contract's STEP_GAS.
     """
+    if not evaluation:
+        raise ConfigError("the evaluation set is empty.")
+    scorers = [scorer] * len(entries) if isinstance(scorer, str) else list(scorer)
     model = copy.deepcopy(model)
-    correct = _right_answers(model, evaluation)
-    baseline = correct
-    scores, skipped = [], []
-    credit: dict[str, int] = defaultdict(int)
-    helpful: dict[str, int] = defaultdict(int)
-    forfeited = 0
+    price = bounty // len(evaluation)
+    baseline = correct = right_answers(model, evaluation)
+    scores, kept, payouts, skipped = [], [], [], []
+    credits: dict[str, int] = defaultdict(int)
+    bounty_paid = burned = 0
     for i, e in enumerate(entries):
         trial = copy.deepcopy(model)
         try:
             trial._update_sample(e.sample, e.label)
-        except ConfigError:  # the contract's model reverts: skipped, score 0
+        except ConfigError:  # the contract's model reverts: not kept, score 0
             skipped.append(i)
-            after = correct
+            score, keep = 0, False
         else:
-            model = trial
-            after = _right_answers(model, evaluation)
-        score, correct = after - correct, after
+            score = right_answers(trial, evaluation) - correct
+            keep = score >= 0
+        if keep:
+            model, correct = trial, correct + score
+        at_risk = e.stake - scoring_fee
+        payout = min(score * price, at_risk) if score > 0 else -min(-score * price, at_risk)
+        bounty_paid += max(payout, 0)
+        burned += max(-payout, 0)
+        credits[e.contributor] += at_risk + payout
+        credits[scorers[i]] += scoring_fee
         scores.append(score)
-        if score < 0:
-            forfeited += e.stake
-        else:
-            credit[e.contributor] += e.stake
-            if score > 0:
-                helpful[e.contributor] += score
-    pool = bounty + forfeited
-    total = sum(helpful.values())
-    shares = {a: pool * s // total for a, s in helpful.items()} if total else {}
-    for a, share in shares.items():
-        credit[a] += share
-    credit[provider] += pool - sum(shares.values())
-    return MarketOutcome(scores, baseline, pool, {a: v for a, v in credit.items() if v}, skipped, model)
+        kept.append(keep)
+        payouts.append(payout)
+    credits[provider] += bounty - bounty_paid
+    return MarketOutcome(scores, kept, payouts, baseline, correct, price, bounty_paid, burned,
+                         {a: v for a, v in credits.items() if v}, skipped, model)
 
 
-def cancelled_outcome(entries: Sequence[MarketEntry], bounty: int, provider: str) -> dict[str, int]:
-    """What each address receives from a cancelled market (rules 7 and 8)."""
-    credit: dict[str, int] = defaultdict(int)
-    if not entries:
-        credit[provider] += bounty
-    for i, e in enumerate(entries):
-        credit[e.contributor] += e.stake + bounty // len(entries)
-        if i == 0:
-            credit[e.contributor] += bounty % len(entries)
-    return dict(credit)
+def lapsed_outcome(entries: Sequence[MarketEntry]) -> dict[str, int]:
+    """What each address withdraws from a lapsed market: its stakes, whole (the bounty is burned)."""
+    credits: dict[str, int] = defaultdict(int)
+    for e in entries:
+        credits[e.contributor] += e.stake
+    return dict(credits)
 
 
 # -- the handle -----------------------------------------------------------------------------------
 class MarketTrainer(Trainer):
-    """A trainer under the prediction market: the provider's and the scorers' methods."""
+    """A trainer under the prediction market: the provider's, the scorers' and everyone's methods."""
 
     _pieces: list[Piece] | None = None
 
@@ -246,15 +275,24 @@ class MarketTrainer(Trainer):
     def commit(self, X_test: Any, y_test: Any, *, bounty: int, pieces: int = 5, seed: int | None = None,
                sender: str | None = None) -> TxRecord:
         """Split the test set into salted ``pieces``, keep them here, and commit to their hashes
-        with ``bounty`` wei. ``seed`` makes the salts reproducible (see :func:`salts`)."""
+        with ``bounty`` wei. ``seed`` makes the salts reproducible (see :func:`salts`).
+
+        Checked before anything is sent: the pieces fit the contract's bounds, the bounty buys at
+        least 1 wei per test sample, and evaluating the model on the test set fits the gas the
+        contract allows (measured on the model as it is now).
+        """
         samples = [self._to_sample(x) for x in _samples.rows(X_test)]
         labels = _samples.labels(y_test, self._model.n_classes)
         split = split_test_set(samples, labels, pieces, sparse=self._sparse, seed=seed)
-        largest = sum(p.size for p in split) - min(p.size for p in split)
-        if largest > MAX_EVALUATION_BYTES:
-            raise ConfigError(f"the test set would leave up to {largest} bytes of samples to evaluate, more "
-                              f"than the contract's {MAX_EVALUATION_BYTES}: use fewer or smaller samples.")
-        self.contract.commit([p.hash for p in split], sender=sender, value=bounty)
+        largest = len(samples) - min(len(p.samples) for p in split)
+        if not isinstance(bounty, int) or isinstance(bounty, bool) or bounty < largest:
+            raise ConfigError(f"a bounty of {bounty!r} wei buys less than 1 wei per test sample (up to {largest} "
+                              f"are scored): post at least {largest} wei.")
+        gas = sorted(int(self.contract.measureEvaluation(p.data)[1]) for p in split)
+        if sum(gas[1:]) > EVALUATION_GAS_LIMIT:
+            raise ConfigError(f"evaluating the model on this test set takes up to {sum(gas[1:]):,} gas, more than "
+                              f"the {EVALUATION_GAS_LIMIT:,} the contract allows: use fewer test samples.")
+        self.contract.commit([p.hash for p in split], sum(len(p.data) for p in split), sender=sender, value=bounty)
         self._pieces = split
         return self.lab.last_tx
 
@@ -267,7 +305,7 @@ class MarketTrainer(Trainer):
         return self._pieces
 
     def chosen_piece(self) -> int:
-        """Index of the piece revealed at commitment (drawn from the commit block's hash).
+        """Index of the piece revealed first, drawn from the commit block's hash.
 
         Calls run on the latest block, where the commit block's own hash is not yet readable;
         then the draw is read one block later inside ``lab.anchor()``, which leaves no trace.
@@ -276,24 +314,20 @@ class MarketTrainer(Trainer):
             with self.lab.anchor():
                 self.lab.time_travel(blocks=1)
                 return int(self.contract.drawnPiece())
-        return int(self.contract.drawnPiece())
+        if self.phase == Phase.COMMITTED:
+            return int(self.contract.drawnPiece())
+        return int(self.contract.chosenPiece())
 
     def reveal_chosen_piece(self, *, sender: str | None = None) -> TxRecord:
         """Reveal the drawn piece, which opens participation."""
-        self.contract.revealChosenPiece(*self.pieces[self.chosen_piece()].as_args(), sender=sender)
+        self.contract.revealChosenPiece(self.pieces[self.chosen_piece()].data, sender=sender)
         return self.lab.last_tx
 
-    def reveal_pieces(self, *, sender: str | None = None) -> list[TxRecord]:
-        """Reveal every other piece, in index order (after participation, before the deadline)."""
-        records = []
-        while self.contract.piecesRevealed() < self.contract.numPieces():
-            self.contract.revealPiece(*self.pieces[self.contract.nextPieceToReveal()].as_args(), sender=sender)
-            records.append(self.lab.last_tx)
-        return records
-
-    def cancel(self, *, sender: str | None = None) -> TxRecord:
-        """Cancel the market before anyone staked; the bounty becomes withdrawable."""
-        self.contract.cancelMarket(sender=sender)
+    def reveal_test_set(self, *, sender: str | None = None) -> TxRecord:
+        """Reveal every other piece (after participation, before the deadline); the contract
+        evaluates the initial model on them and sets the price of a test sample."""
+        chosen = self.chosen_piece()
+        self.contract.revealTestSet([p.data for i, p in enumerate(self.pieces) if i != chosen], sender=sender)
         return self.lab.last_tx
 
     # -- participants ------------------------------------------------------------------------------
@@ -301,17 +335,19 @@ class MarketTrainer(Trainer):
         """The smallest stake (wei); ``add_data(..., value=…)`` may stake more."""
         return int(self.contract.minStake())
 
+    def add_data(self, x: Any, y: int, *, sender: str | None = None, value: int | None = None):
+        """Stake on one labelled sample (default: the minimum stake)."""
+        sample = self._to_sample(x)
+        size = len(_samples.pack(sample, self._sparse))
+        if size > MAX_SAMPLE_BYTES:
+            raise ConfigError(f"this sample takes {size:,} bytes, more than the {MAX_SAMPLE_BYTES:,} a market "
+                              f"contribution may (every contribution must fit a scoring transaction).")
+        return super().add_data(x, y, sender=sender, value=value)
+
     # -- scoring -------------------------------------------------------------------------------------
     def revealed_pieces(self) -> dict[int, Piece]:
         """Every piece revealed so far, by index, rebuilt from ``PieceRevealed`` events."""
-        found = {}
-        for log in self.lab._engine.logs(self.address):
-            event = self.contract._decode_log(log)
-            if event is not None and event.name == "PieceRevealed":
-                a = event.args
-                samples = tuple(self._decode(s) for s in a["samples"])
-                found[a["index"]] = Piece(samples, tuple(a["labels"]), a["salt"], self._sparse)
-        return found
+        return {e.args["index"]: Piece.from_data(e.args["piece"], self._sparse) for e in self._events("PieceRevealed")}
 
     def evaluation_set(self) -> list[Piece]:
         """Every piece but the chosen one, in index order: what scoring evaluates on."""
@@ -319,57 +355,30 @@ class MarketTrainer(Trainer):
         revealed = self.revealed_pieces()
         return [revealed[i] for i in sorted(revealed) if i != chosen]
 
-    def process(self, *, batch_size: int | None = None, max_predictions: int | None = None,
-                sender: str | None = None) -> list[TxRecord]:
-        """Score (or, in a cancelled market, settle) every remaining contribution, in as many
-        transactions as needed. Each does at most ``max_predictions`` predictions, or enough for
-        ``batch_size`` contributions; by default the budget is sized from the gas the previous
-        transaction used per prediction, aiming at half the per-transaction gas cap."""
+    def process(self, *, max_contributions: int | None = None, sender: str | None = None) -> list[TxRecord]:
+        """Score every remaining contribution, in as many transactions as needed (each with the
+        whole per-transaction gas; the contract scores as many as fit, at most
+        ``max_contributions``). ``sender`` earns the scoring fee of each."""
         records: list[TxRecord] = []
         contributions = self.contributions()
-        phase = self.phase
-        if phase == Phase.FINISHED:
-            return records
-        if phase in (Phase.REVEAL, Phase.PARTICIPATION) and self.lab.timestamp + 1 >= self.contract.revealDeadline():
-            phase = Phase.CANCELLED
-        if phase == Phase.CANCELLED:
-            while self._progress()[0] < len(contributions):
-                start = self._progress()[0]
-                self.contract.process(self._entries(contributions[start:start + (batch_size or 200)]), [], 0,
-                                      sender=sender)
-                records.append(self.lab.last_tx)
-            return records
-        evaluation = [p.as_args() for p in self.evaluation_set()]
-        size = int(self.contract.evaluationSize())
-        budget = max_predictions or max(1, min(size, 64))
+        pieces = [p.data for p in self.evaluation_set()]
+        budget = PROCESS_CALLDATA_BUDGET - sum(len(p) + 64 for p in pieces)
         while True:  # at least once: in a wrong phase the contract explains why (WrongPhase)
-            processed, cursor, _correct, _before, baseline_done, _trained = self._progress()
-            if batch_size:  # finish the current evaluation, then `batch_size` more contributions
-                budget = size * batch_size + (0 if baseline_done else size) - cursor
-            count = budget // max(1, size) + 2
-            entries = self._entries(contributions[processed:processed + count])
-            self.contract.process(entries, evaluation, budget, sender=sender)
-            record = self.lab.last_tx
-            records.append(record)
-            if max_predictions is None and batch_size is None:
-                budget = self._next_budget(record, budget)
-            if self.phase != Phase.PROCESSING:
+            processed = self.progress()[0]
+            batch, size = [], 0
+            for c in contributions[processed:processed + (max_contributions or len(contributions))]:
+                size += len(self._encode(c.sample)) + 192
+                if batch and size > budget:
+                    break
+                batch.append((c.id, self._encode(c.sample), c.label, c.contributor))
+            self.contract.process(batch, pieces, max_contributions or len(batch) or 1, sender=sender)
+            records.append(self.lab.last_tx)
+            if self.phase != Phase.SCORING:
                 return records
 
-    def _next_budget(self, record: TxRecord, budget: int) -> int:
-        """Predictions that fit the gas target, given what the last transaction used for ``budget``."""
-        per_prediction = max(1, record.gas_used // max(1, budget))
-        return max(1, PROCESS_GAS_TARGET // per_prediction)
-
-    def _entries(self, contributions: Sequence) -> list[tuple]:
-        return [(c.id, self._encode(c.sample), c.label, c.contributor) for c in contributions]
-
-    def _decode(self, data: bytes) -> tuple[int, ...]:
-        """A sample as ``addData`` takes it (and ``PieceRevealed`` repeats it), back to compact form."""
-        return _samples.unpack(data, self._sparse)
-
-    def _progress(self) -> tuple:
-        return self.contract.progress()
+    def progress(self) -> tuple[int, int]:
+        """``(contributions scored, right answers of the current model)``."""
+        return tuple(int(v) for v in self.contract.progress())
 
     # -- results and payments --------------------------------------------------------------------
     @property
@@ -379,21 +388,32 @@ class MarketTrainer(Trainer):
 
     def scores(self) -> list[int]:
         """The score of every contribution scored so far, by id."""
-        processed = self._progress()[0]
-        return [int(self.contract.scoreOf(i)) for i in range(processed)]
+        return [int(self.contract.scoreOf(i)) for i in range(self.progress()[0])]
 
     def owed(self, address: str) -> int:
-        """What ``address`` may withdraw now, in wei."""
+        """What ``address`` is credited now (withdrawable once the market has ended), in wei."""
         return int(self.contract.owed(self.lab._address(address)))
 
     def withdraw(self, *, sender: str | None = None) -> TxRecord:
-        """Withdraw everything credited to ``sender``."""
+        """Withdraw everything credited to ``sender`` (once the market has ended)."""
         self.contract.withdraw(sender=sender)
+        return self.lab.last_tx
+
+    def lapse(self, *, sender: str | None = None) -> TxRecord:
+        """Record that the provider missed a deadline: the market is cancelled, the bounty burned."""
+        self.contract.lapse(sender=sender)
         return self.lab.last_tx
 
     def outcome(self, initial_model: OnChainModel) -> MarketOutcome:
         """What the twin says this market pays, from ``initial_model`` and the chain's events."""
         entries = [MarketEntry(c.sample, c.label, c.contributor, c.deposit) for c in self.contributions()]
         evaluation = [(s, label) for p in self.evaluation_set() for s, label in zip(p.samples, p.labels)]
-        return market_outcome(initial_model, entries, evaluation, int(self.contract.bounty()),
-                              self.contract.provider())
+        scorers = {e.args["id"]: e.args["scorer"] for e in self._events("ContributionScored")}
+        default = self.lab.accounts[0]
+        return market_outcome(initial_model, entries, evaluation, int(self.contract.bounty()), self.contract.provider(),
+                              scoring_fee=int(self.contract.scoringFee()),
+                              scorer=[scorers.get(i, default) for i in range(len(entries))])
+
+    def _events(self, name: str) -> list:
+        decoded = (self.contract._decode_log(log) for log in self.lab._engine.logs(self.address))
+        return [e for e in decoded if e is not None and e.name == name]
