@@ -182,7 +182,8 @@ def _serve(command: str, how: Serve, clone: Path) -> None:
         assert _status(f"{base}api/status?token={token}") == 200
         assert _status(f"{base}api/status") == 403  # the token is what lets the browser in
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         left_behind = not _group_ends(server, seconds=30)
         if left_behind:
             os.killpg(server.pid, signal.SIGKILL)
