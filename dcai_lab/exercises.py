@@ -1,4 +1,17 @@
-"""Self-checks for the notebooks' exercises: each prints "correct" or what is still missing."""
+"""Self-checks for the notebooks' exercises: each prints "correct" or what is still missing.
+
+A notebook lays out its exercises so that a test can run them (``tests/test_exercises_unsolved.py``):
+
+- every code cell a student fills in is tagged ``exercise`` (cell metadata ``"tags": ["exercise"]``);
+- every exercise ends in one code cell tagged ``check`` that calls one ``check_*`` function from
+  this module, which prints one line: ``correct`` or ``not yet: …``;
+- the reference solution of each ``exercise`` cell is in ``tests/notebook_solutions.py``, under the
+  notebook's file name and the cell's id; it replaces the whole cell.
+
+The test runs each notebook with such cells twice: as it is, where every check must say "not yet"
+(no exercise is solved before the student starts), and with the solutions in place, where every
+check must say "correct".
+"""
 
 from __future__ import annotations
 
@@ -59,7 +72,8 @@ def check_first_mistake(model, data, answer: int | None) -> None:
 def check_taught(model, features: list[int], label: int) -> None:
     """Exercise 02.2: after training, the chain predicts ``label`` for ``features``."""
     if model.predict(features) != label:
-        return _verdict(f"the model still predicts {1 - label}; call model.update(features, {label}) — maybe twice.")
+        return _verdict(f"the model still predicts {1 - label}; call model.update(features, {label}) until it "
+                        f"predicts {label}: one update may not be enough.")
     _verdict(None)
 
 

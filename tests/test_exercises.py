@@ -85,7 +85,8 @@ def test_taught(sentiment_model, sentiment, capsys):
         sentiment_model.update(features, 1)
     exercises.check_taught(sentiment_model, features, label=1)
     assert capsys.readouterr().out.splitlines() == [
-        "not yet: the model still predicts 0; call model.update(features, 1) — maybe twice.", "correct"]
+        "not yet: the model still predicts 0; call model.update(features, 1) until it predicts 1: one update may not "
+        "be enough.", "correct"]
 
 
 @pytest.fixture

@@ -1,0 +1,50 @@
+"""Reference solutions of the notebooks' exercises, for tests/test_exercises_unsolved.py.
+
+``SOLUTIONS[notebook file][cell id]`` is the code that replaces the notebook's cell tagged
+``exercise`` with that id (see the layout in ``dcai_lab/exercises.py``). Each is what a student
+could write, using only the names the notebook defined before the cell.
+"""
+
+SOLUTIONS = {
+    "01_your_first_chain.ipynb": {
+        "33865ad9": """\
+carol = lab.accounts.carol
+jar.tip("for the TA", value=ETHER // 2, sender=carol)""",
+        "fc527781": "deploy_gas = lab.transactions[0].gas_used",
+        "8fa67d81": """\
+with lab.anchor():
+    lab.time_travel(days=30)
+    jar.withdraw(lab.balance(jar))
+    owner_would_have = lab.balance(lab.accounts.deployer)""",
+    },
+    "02_a_model_on_chain.ipynb": {
+        "41ce43e3": """\
+i = next(i for i in range(data.X_test.shape[0])
+         if data.X_test[i].nnz and model.predict(data.X_test[i]) != data.y_test[i])""",
+        "5c7a651f": """\
+while model.predict(features) != 1:
+    model.update(features, 1)""",
+    },
+    "03_deposit_refund_take.ipynb": {
+        "6e2eea83": """\
+import math
+
+deposit = 10**15 * 3600 // math.isqrt(15 * 60)""",
+        "2e58d3ec": "bob_takes = 6 * 10**16 * trainer.contract.validated(bob) // trainer.contract.totalValidated()",
+        "6d7fc190": """\
+c = trainer.add_data(data.X_train[308], 1, sender=carol)
+lab.time_travel(days=1)
+trainer.refund(c, sender=carol)""",
+    },
+    "04_points_and_badges.ipynb": {
+        "1b2edc89": """\
+erin = lab.accounts.erin
+c = trainer.add_data(data.X_train[agreed[11]], int(data.y_train[agreed[11]]), sender=erin)
+lab.time_travel(days=1)
+trainer.refund(c, sender=erin)""",
+        "20f29e73": """\
+frank = lab.accounts.frank
+signed = trainer.sign_contribution(data.X_train[agreed[0]], int(data.y_train[agreed[0]]), frank)
+trainer.add_data_for(signed, sender=grace)""",
+    },
+}
