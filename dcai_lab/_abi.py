@@ -13,16 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from eth_abi import decode, encode
+from eth_abi import decode, encode, is_encodable
 from eth_abi.exceptions import EncodingError
 from eth_utils import keccak, to_checksum_address
 
 from .engines._base import Log
-from .errors import ConfigError
+from .errors import ArgumentTypeError, ConfigError
 
 #: Solidity's built-in revert payloads.
 _ERROR_STRING = keccak(text="Error(string)")[:4]
 _PANIC = keccak(text="Panic(uint256)")[:4]
+#: What a custom error means, where its name alone misleads; filled in with its arguments.
+_MEANINGS = {
+    "UnknownContribution": "the trainer has no contribution {id} by {contributor} with exactly this sample and "
+                           "label (it finds a contribution by the account that sends the refund, so only the "
+                           "contributor can refund it)",
+}
 #: https://docs.soliditylang.org/en/latest/control-structures.html#panic-via-assert-and-error-via-require
 _PANIC_CODES = {
     0x00: "generic compiler panic",
@@ -92,6 +98,66 @@ def _fast_encoder(types: list[str]) -> Callable[[tuple], bytes] | None:
     return encode_arguments
 
 
+def expected(kind: str) -> str:
+    """What a value of ABI type ``kind`` looks like in Python, as a phrase for error messages."""
+    array = re.match(r"^(.*)\[(\d*)\]$", kind)
+    if array:
+        count = f"{array[2]} items" if array[2] else "items"
+        return f"a list of {count}, each {expected(array[1])}"
+    integer = _INTEGER_TYPE.match(kind)
+    if integer:
+        bits, signed = int(integer[2] or 256), integer[1] == ""
+        if bits > 64:  # too many digits to read: a power of two instead
+            return f"a whole number from -2**{bits - 1} to 2**{bits - 1} - 1" if signed else \
+                f"a whole number from 0 to 2**{bits} - 1"
+        low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+        return f"a whole number from {low:,} to {high:,}"
+    if kind == "address":
+        return "an address (an account such as lab.accounts.alice, a contract's .address, or a '0x…' string)"
+    if kind == "bool":
+        return "True or False"
+    if kind == "string":
+        return "a str"
+    if kind == "bytes":
+        return "bytes (b'…' or bytes.fromhex('…'))"
+    if kind.startswith("bytes"):
+        return f"at most {kind[5:]} bytes"
+    if kind.startswith("("):
+        return f"a tuple {kind}"
+    return f"a value of type {kind}"
+
+
+def _fits(kind: str, value: Any) -> bool:
+    """Whether ``value`` encodes as ``kind``; integers as the fast encoder takes them (NumPy too)."""
+    array = re.match(r"^(.*)\[(\d*)\]$", kind)
+    if array and isinstance(value, (list, tuple, np.ndarray)):
+        return (not array[2] or len(value) == int(array[2])) and all(_fits(array[1], v) for v in value)
+    integer = _INTEGER_TYPE.match(kind)
+    if integer and not integer[3]:
+        try:
+            _integer_word(value, integer[1] == "", int(integer[2] or 256))
+            return True
+        except EncodingError:
+            return False
+    return is_encodable(kind, value)
+
+
+def _right_kind(kind: str, value: Any) -> bool:
+    """Whether ``value`` is of the right kind for ``kind`` (so only its size or range is wrong)."""
+    if kind.endswith("]"):
+        return isinstance(value, (list, tuple, np.ndarray))
+    if _INTEGER_TYPE.match(kind):
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if kind.startswith("bytes"):
+        return isinstance(value, (bytes, bytearray))
+    return kind in ("address", "string") and isinstance(value, str)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def signature(item: dict) -> str:
     return f"{item['name']}({','.join(type_string(p) for p in item.get('inputs', []))})"
 
@@ -133,13 +199,28 @@ class Function:
     def _encode_arguments(self) -> Callable[[tuple], bytes]:
         return _fast_encoder(self.input_types) or (lambda args: encode(self.input_types, list(args)))
 
+    @property
+    def parameters(self) -> str:
+        """The parameters as a person reads them: ``uint256 amount, string note``."""
+        return ", ".join(f"{type_string(p)} {p['name']}".strip() for p in self.abi.get("inputs", []))
+
     def encode(self, args: tuple) -> bytes:
         try:
             return self.selector + self._encode_arguments(args)
         except EncodingError as error:
-            raise ConfigError(
-                f"{self.name} takes ({', '.join(self.input_types)}); cannot pass {list(args)!r}: {error}"
-            ) from error
+            raise self._explain(args) from error
+
+    def _explain(self, args: tuple) -> ConfigError:
+        """Which argument could not be encoded, and what it should have been."""
+        for i, (param, value) in enumerate(zip(self.abi.get("inputs", []), args)):
+            kind = type_string(param)
+            if _fits(kind, value):
+                continue
+            error = ConfigError if _right_kind(kind, value) else ArgumentTypeError
+            name = f" ({param['name']})" if param["name"] else ""
+            return error(f"{self.name}({self.parameters}): argument {i + 1}{name} must be {expected(kind)}, "
+                         f"not {_short(value)}.")
+        return ConfigError(f"{self.name}({self.parameters}) cannot take {_short(list(args))}.")
 
     def decode_output(self, data: bytes) -> Any:
         outputs = self.abi.get("outputs", [])
@@ -208,7 +289,9 @@ def decode_revert(data: bytes, errors: dict[bytes, dict]) -> DecodedRevert:
             values = decode([type_string(p) for p in inputs], body)
             args = {p["name"] or f"arg{i}": _python(v) for i, (p, v) in enumerate(zip(inputs, values))}
             shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
-            return DecodedRevert(f"{item['name']}({shown})", item["name"], args)
+            meaning = _MEANINGS.get(item["name"])
+            explained = f": {meaning.format(**args)}" if meaning else ""
+            return DecodedRevert(f"{item['name']}({shown}){explained}", item["name"], args)
     except Exception:  # malformed revert data: fall through to the raw bytes
         pass
     return DecodedRevert(f"reverted with unknown data 0x{data.hex()}", None, {})

@@ -59,13 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="compile contracts/ into dcai_lab/artifacts/ (add --check to only verify)")
     sub.add_parser("demo", help="a short headless tour of the lab")
-    sub.add_parser("lab", help="open JupyterLab on the notebooks")
+    sub.add_parser("lab", help="open JupyterLab on the notebooks (other options go to `jupyter lab`)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "build":
         from .build import main as build_main
 
         return build_main(rest)
     if args.command == "demo":
+        if rest:
+            parser.error(f"demo takes no options, not {' '.join(rest)}")
         return demo()
     return subprocess.call([sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS}", *rest])
 

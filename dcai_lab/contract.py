@@ -27,15 +27,18 @@ class ContractFunction:
     def _pick(self, args: tuple) -> Function:
         matches = [f for f in self.overloads if len(f.input_types) == len(args)]
         if len(matches) != 1:
-            wanted = " or ".join(str(len(f.input_types)) for f in self.overloads)
-            raise ConfigError(
-                f"{self.contract.contract_name}.{self.name} takes {wanted} argument(s); got {len(args)}."
-            )
+            forms = " or ".join(f"{self.name}({f.parameters})" for f in self.overloads)
+            counts = " or ".join(str(len(f.input_types)) for f in self.overloads)
+            raise ConfigError(f"{self.contract.contract_name}.{self.name} takes {counts} argument"
+                              f"{'' if counts == '1' else 's'}: {forms}; got {len(args)}.")
         return matches[0]
 
     def __call__(self, *args: Any, sender: str | None = None, value: int = 0, gas: int | None = None) -> Any:
         function = self._pick(args)
         if function.is_view:
+            if value or gas is not None:
+                raise ConfigError(f"{self.contract.contract_name}.{self.name} is a free view: it takes no value= "
+                                  "or gas=.")
             return self.call(*args, sender=sender)
         if value and not function.payable:
             raise ConfigError(f"{self.contract.contract_name}.{self.name} is not payable: do not send value.")
@@ -84,3 +87,16 @@ class Contract:
 
     def __repr__(self) -> str:
         return f"<{self.contract_name} at {self.address}>"
+
+
+def matches_artifact(code: bytes, artifact: dict) -> bool:
+    """Whether deployed ``code`` is ``artifact``'s, once its immutables (set by the constructor)
+    are masked."""
+    expected = bytes.fromhex(artifact["deployedBytecode"].removeprefix("0x"))
+    if len(expected) != len(code):
+        return False
+    masked = bytearray(code)
+    for position in artifact.get("immutablePositions", []):
+        start, length = position["start"], position["length"]
+        masked[start:start + length] = expected[start:start + length]
+    return bytes(masked) == expected

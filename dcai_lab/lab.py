@@ -11,18 +11,20 @@ here, so a script behaves the same on every engine.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eth_utils import is_address, keccak, to_checksum_address
 
-from ._abi import Event, Function, decode_revert, signature
-from ._artifacts import artifact_names, load_artifact
-from .contract import Contract
+from ._abi import DecodedRevert, Event, Function, decode_revert, signature
+from ._artifacts import ArtifactNotFoundError, artifact_names, load_artifact
+from .contract import Contract, matches_artifact
 from .engines import create_engine
-from .engines._base import Engine, Log, Receipt
-from .errors import ConfigError, NotSupportedError, RevertError
+from .engines._base import TX_GAS_CAP, Engine, Log, Receipt, intrinsic_gas
+from .errors import (ArgumentTypeError, ConfigError, NotSupportedError, OutOfGasError, RevertError, real_number,
+                     whole_number)
 from .gas import DEPLOY, GasReport, TxRecord
 
 #: Aliases of the ten funded accounts, in order: ``lab.accounts.alice is lab.accounts[1]``.
@@ -52,6 +54,7 @@ class Accounts(Sequence[Account]):
         aliases = [*ACCOUNT_ALIASES, *(f"account{i}" for i in range(len(ACCOUNT_ALIASES), len(addresses)))]
         self._accounts = [Account(a, alias) for a, alias in zip(addresses, aliases)]
         self._by_alias = {a.alias: a for a in self._accounts}
+        self._by_address = {str(a): a for a in self._accounts}
 
     def __getitem__(self, index):  # type: ignore[override]
         return self._accounts[index]
@@ -67,7 +70,8 @@ class Accounts(Sequence[Account]):
 
     def name_of(self, address: str) -> str:
         """The alias of one of these accounts, or the address itself for any other."""
-        return next((a.alias for a in self._accounts if a == address), address)
+        account = self._by_address.get(address)
+        return account.alias if account is not None else address
 
     def __repr__(self) -> str:
         return "\n".join(f"[{i}] {a.alias:<9} {a}" for i, a in enumerate(self._accounts))
@@ -116,25 +120,28 @@ class Lab:
         """``block.timestamp`` of the latest mined block; the next transaction runs one second later."""
         return self._engine.timestamp
 
-    def time_travel(self, *, seconds: float | None = None, minutes: float | None = None,
+    def time_travel(self, *args: Any, seconds: float | None = None, minutes: float | None = None,
                     hours: float | None = None, days: float | None = None,
                     blocks: int | None = None) -> int:
         """Move the chain forward and mine, so ``block.timestamp`` really moves.
 
         Give exactly one of ``seconds``, ``minutes``, ``hours``, ``days`` (one block that far
         ahead) or ``blocks`` (that many blocks, one second apart). Returns the new timestamp.
+        (``*args`` only catches ``time_travel(3600)``, to say which unit to name.)
         """
+        usage = "time_travel takes exactly one of seconds=, minutes=, hours=, days= or blocks=, e.g. " \
+                "lab.time_travel(days=1)."
+        if args:
+            raise ArgumentTypeError(f"{usage[:-1]}; name the unit instead of time_travel({', '.join(map(repr, args))}).")
         given = {k: v for k, v in dict(seconds=seconds, minutes=minutes, hours=hours, days=days,
                                         blocks=blocks).items() if v is not None}
         if len(given) != 1:
-            raise ConfigError("time_travel takes exactly one of seconds=, minutes=, hours=, days= or blocks=.")
+            raise ConfigError(usage)
         (unit, amount), = given.items()
         if unit == "blocks":
-            if not isinstance(amount, int) or amount < 1:
-                raise ConfigError(f"blocks= must be a whole number of at least 1, not {amount!r}.")
-            self._engine.mine(blocks=amount, seconds=1)
+            self._engine.mine(blocks=whole_number("blocks=", amount, 1), seconds=1)
         else:
-            total = amount * _SECONDS[unit]
+            total = real_number(f"{unit}=", amount, 0) * _SECONDS[unit]
             if total < 1 or total != int(total):
                 raise ConfigError(f"{unit}={amount!r} is not a whole, positive number of seconds.")
             self._engine.mine(blocks=1, seconds=int(total))
@@ -158,34 +165,24 @@ class Lab:
 
     def send_ether(self, to: str | Contract, value: int, *, sender: str | None = None) -> TxRecord:
         """Send ``value`` wei from ``sender`` (default: the first account) to ``to``."""
-        if not isinstance(value, int) or value < 0:
-            raise ConfigError(f"value must be a whole number of wei, not {value!r}.")
         to = self._address(to)
         contract = self._contracts.get(to)
         name = contract.contract_name if contract else "(account)"
-        sender = self._sender(sender)
-        receipt = self._engine.transact(sender, to, b"", value)
-        record = self._record(receipt, name, to, "(receive)", sender, value)
-        if not receipt.success:
-            self._raise_revert(receipt.output, name, "(receive)", sender, receipt.gas_used)
-        return record
+        return self._send(name, to, "(receive)", b"", sender=sender, value=value, gas=None)[1]
 
     # -- contracts -----------------------------------------------------------------------------
     def deploy_contract(self, name: str, *args: Any, sender: str | None = None, value: int = 0,
                         gas: int | None = None) -> Contract:
         """Deploy one of the lab's compiled contracts (``dcai_lab/artifacts``) by name."""
-        artifact = load_artifact(name)
+        artifact = _artifact(name)
         abi = artifact["abi"]
         constructor = next((i for i in abi if i["type"] == "constructor"), {"inputs": []})
         ctor = Function({**constructor, "name": name, "type": "constructor"})
         if len(args) != len(ctor.input_types):
-            raise ConfigError(f"{name} takes {len(ctor.input_types)} constructor argument(s); got {len(args)}.")
+            raise ConfigError(f"deploying {name} takes {_arguments(len(ctor.input_types))} for its constructor "
+                              f"({ctor.parameters}); got {len(args)}.")
         data = bytes.fromhex(artifact["bytecode"][2:]) + ctor.encode(args)[4:]
-        sender = self._sender(sender)
-        receipt = self._engine.transact(sender, None, data, value, gas)
-        self._record(receipt, name, receipt.contract_address, DEPLOY, sender, value)
-        if not receipt.success:
-            self._raise_revert(receipt.output, name, DEPLOY, sender, receipt.gas_used)
+        receipt, _ = self._send(name, None, DEPLOY, data, sender=sender, value=value, gas=gas)
         return self._register(Contract(self, name, receipt.contract_address, abi))
 
     def deploy(self, model: Any, incentive: Any = None, *, sender: str | None = None):
@@ -208,11 +205,18 @@ class Lab:
         return Trainer.at(self, address)
 
     def at(self, name: str, address: str) -> Contract:
-        """A handle on a contract already on chain, given its artifact name and address."""
+        """A handle on a contract already on chain, given its artifact name and address; refused
+        when the code there is not that contract's."""
+        artifact = _artifact(name)
         address = self._address(address)
-        if not self._engine.code(address):
+        code = self._engine.code(address)
+        if not code:
             raise ConfigError(f"there is no contract at {address} on this chain.")
-        return self._register(Contract(self, name, address, load_artifact(name)["abi"]))
+        if not matches_artifact(code, artifact):
+            known = self._contracts.get(address)
+            what = f"a {known.contract_name}" if known else "not a " + name
+            raise ConfigError(f"the contract at {address} is {what}: its code differs from the {name} artifact.")
+        return self._register(Contract(self, name, address, artifact["abi"]))
 
     # -- records -----------------------------------------------------------------------------
     @property
@@ -229,6 +233,8 @@ class Lab:
     def events(self, name: str | None = None) -> list[Event]:
         """The decoded events of every transaction sent through this lab, oldest first; only those
         called ``name`` (e.g. ``"Taken"``) if given."""
+        if name is not None and not isinstance(name, str):
+            raise ArgumentTypeError(f"events takes an event's name such as 'Tipped', not {name!r}.")
         return [e for r in self._records for e in r.events if name is None or e.name == name]
 
     @property
@@ -244,6 +250,9 @@ class Lab:
         ``match`` is a custom error's name (``"StillLocked"``), text the reason must contain, or a
         compiled regular expression searched in the reason; leave it out to accept any revert.
         """
+        if match is not None and not isinstance(match, (str, re.Pattern)):
+            raise ArgumentTypeError(f"reverts takes an error's name ('StillLocked'), text of the reason, or "
+                                    f"re.compile(…), not {match!r}.")
         caught = _Caught()
         try:
             yield caught
@@ -260,11 +269,21 @@ class Lab:
         a trainer, a deployed model)."""
         address = target if isinstance(target, str) else getattr(target, "address", target)
         if not isinstance(address, str) or not is_address(address):
-            raise ConfigError(f"{target!r} is not an address (a 0x-prefixed, 40-hex-digit string).")
+            hint = f" For the account called {target}, write lab.accounts.{target}." \
+                if isinstance(target, str) and target in self.accounts._by_alias else ""
+            raise ConfigError(f"{target!r} is not an address (a 0x-prefixed, 40-hex-digit string).{hint}")
         return to_checksum_address(address)
 
     def _sender(self, sender: str | None) -> str:
-        return self.accounts[0] if sender is None else self._address(sender)
+        """The sending account: one of ``accounts``, since the lab signs only for those."""
+        if sender is None:
+            return self.accounts[0]
+        address = self._address(sender)
+        if address not in self.accounts._by_address:
+            keys = " or give the lab its key: Lab(url, private_keys=[…])" if self.engine == "rpc" else ""
+            raise ConfigError(f"{address} is not one of this lab's accounts, so the lab cannot sign for it: send "
+                              f"from one of lab.accounts (e.g. sender=lab.accounts.alice){keys}.")
+        return address
 
     def _register(self, contract: Contract) -> Contract:
         self._contracts[contract.address] = contract
@@ -287,32 +306,55 @@ class Lab:
             contract=contract, address=address, method=method, sender=sender,
             gas_used=receipt.gas_used, block=receipt.block_number, timestamp=receipt.timestamp,
             success=receipt.success, tx_hash=receipt.tx_hash, value=value,
-            reason=None if receipt.success else decode_revert(receipt.output, self._errors).reason,
+            reason=None if receipt.success else self._failure(receipt).reason,
             logs=receipt.logs, decode_log=self._decode_log,
         )
         self._records.append(record)
         return record
 
-    def _raise_revert(self, data: bytes, contract: str, method: str, sender: str, gas_used: int | None):
-        decoded = decode_revert(data, self._errors)
-        raise RevertError(contract=contract, method=method, sender=sender, reason=decoded.reason,
-                          error_name=decoded.name, error_args=decoded.args, data=data, gas_used=gas_used)
+    def _failure(self, receipt: Receipt) -> DecodedRevert:
+        """Why a mined transaction failed: its decoded revert, or that it ran out of gas."""
+        if receipt.out_of_gas:
+            return DecodedRevert(_out_of_gas_reason(receipt.gas_limit), "OutOfGas",
+                                 {"gasUsed": receipt.gas_used, "gasLimit": receipt.gas_limit})
+        return decode_revert(receipt.output, self._errors)
+
+    def _send(self, contract: str, to: str | None, method: str, data: bytes, *, sender: str | None,
+              value: int, gas: int | None) -> tuple[Receipt, TxRecord]:
+        """Check what can be checked, mine one transaction, record it, and raise if it failed."""
+        value = whole_number("value", value, 0, hint=" It is in wei: 10**18 wei is one ether.")
+        if gas is not None:
+            _check_gas(gas, intrinsic_gas(data, create=to is None))
+        sender = self._sender(sender)
+        if value and value > self._engine.balance(sender):
+            raise ConfigError(f"{self.accounts.name_of(sender)} holds {self._engine.balance(sender):,} wei and "
+                              f"cannot send {value:,}.")
+        receipt = self._engine.transact(sender, to, data, value, gas)
+        record = self._record(receipt, contract, receipt.contract_address if to is None else to, method, sender,
+                              value)
+        if not receipt.success:
+            failure = self._failure(receipt)
+            error = OutOfGasError if receipt.out_of_gas else RevertError
+            raise error(contract=contract, method=method, sender=sender, reason=failure.reason,
+                        error_name=failure.name, error_args=failure.args, data=receipt.output,
+                        gas_used=receipt.gas_used)
+        return receipt, record
 
     def _transact(self, contract: Contract, function: Function, args: tuple, *, sender: str | None,
                   value: int, gas: int | None) -> Any:
-        sender = self._sender(sender)
-        receipt = self._engine.transact(sender, contract.address, function.encode(args), value, gas)
-        self._record(receipt, contract.contract_name, contract.address, function.name, sender, value)
-        if not receipt.success:
-            self._raise_revert(receipt.output, contract.contract_name, function.name, sender, receipt.gas_used)
+        receipt, _ = self._send(contract.contract_name, contract.address, function.name, function.encode(args),
+                                sender=sender, value=value, gas=gas)
         return function.decode_output(receipt.output) if receipt.output else None
 
     def _call(self, contract: Contract, function: Function, args: tuple, *, sender: str | None,
               value: int = 0) -> Any:
         sender = self._sender(sender)
+        value = whole_number("value", value, 0)
         ok, output = self._engine.call(sender, contract.address, function.encode(args), value)
         if not ok:
-            self._raise_revert(output, contract.contract_name, function.name, sender, None)
+            decoded = decode_revert(output, self._errors)
+            raise RevertError(contract=contract.contract_name, method=function.name, sender=sender,
+                              reason=decoded.reason, error_name=decoded.name, error_args=decoded.args, data=output)
         return function.decode_output(output)
 
     def close(self) -> None:
@@ -327,6 +369,47 @@ class Lab:
 
     def __repr__(self) -> str:
         return f"<Lab engine={self.engine} block={self.block_number} time={self.timestamp}>"
+
+
+def _artifact(name: str) -> dict:
+    """The artifact called ``name``; refused with the closest names when there is none."""
+    if not isinstance(name, str):
+        raise ArgumentTypeError(f"a contract is named by a str such as 'TipJar', not {name!r}.")
+    names = artifact_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6) or \
+            [n for n in names if n.lower() == name.lower()]
+        guess = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise ArtifactNotFoundError(f"there is no contract called {name!r}.{guess} The lab has: "
+                                    f"{', '.join(n for n in names if 'With' not in n)} (and their trainers).")
+    return load_artifact(name)
+
+
+def _arguments(n: int) -> str:
+    return f"{n} argument" + ("" if n == 1 else "s")
+
+
+def _check_gas(gas: Any, floor: int) -> None:
+    """A ``gas=`` a transaction can run with: at least its intrinsic cost, at most the cap."""
+    gas = whole_number("gas", gas, hint=" Leave gas= out to give a transaction the most it may use.")
+    if gas > TX_GAS_CAP:
+        raise ConfigError(f"gas={gas:,} is above {TX_GAS_CAP:,}, the most one transaction may use (EIP-7825). "
+                          "Leave gas= out to give it that much; if that is not enough, give it less work.")
+    if gas < floor:
+        raise ConfigError(f"gas={gas:,} does not cover the {floor:,} gas this transaction costs before it runs "
+                          "(21,000 for any transaction, more to create a contract, and some for each byte of "
+                          "data). Give at least that, or leave gas= out.")
+
+
+def _out_of_gas_reason(gas_limit: int) -> str:
+    """What running out of gas means, and what to do about it."""
+    if gas_limit >= TX_GAS_CAP:
+        given = f"all {gas_limit:,} gas it was given, the most one transaction may use"
+    else:
+        given = f"all {gas_limit:,} gas it was given (up to {TX_GAS_CAP:,} may be given: leave gas= out)"
+    return (f"ran out of gas: it used {given}, so everything it did is undone. Give it less work per "
+            "transaction: a sample with fewer present features, a smaller model (fewer features or classes), "
+            "or split the work into chunks, as lab.deploy loads a model's parameters.")
 
 
 class _Caught:

@@ -19,8 +19,9 @@ from eth_account import Account as _EthAccount
 from eth_utils import keccak
 
 from ._artifacts import artifact_names, load_artifact
+from .contract import matches_artifact
 from .engines._base import HD_PATH, MNEMONIC, N_ACCOUNTS
-from .errors import ConfigError
+from .errors import ArgumentTypeError, ConfigError, whole_number
 from .models import _samples
 from .models._base import OnChainModel
 from .models._deployed import DeployedModel, deploy_contract_in_chunks
@@ -73,6 +74,9 @@ class SignedContribution:
 
 class Trainer:
     """A deployed model with an incentive mechanism; see ``lab.deploy(model, incentive=…)``."""
+
+    #: What a contributor does to settle their own contribution (the contract's ``refund``).
+    settle_verb = "refund"
 
     def __init__(self, lab: Lab, contract: Contract, model_class: type[OnChainModel],
                  incentive_name: str) -> None:
@@ -149,8 +153,10 @@ class Trainer:
         """
         sample, label = self._checked(x, y)
         contributor = self.lab._address(contributor)
-        deadline = self.lab.timestamp + 86_400 if deadline is None else deadline
-        key = private_key if private_key is not None else _development_key(contributor)
+        deadline = self.lab.timestamp + 86_400 if deadline is None else whole_number(
+            "deadline", deadline, self.lab.timestamp,
+            hint=" It is a block time, the last at which the signature counts, e.g. lab.timestamp + days(1).")
+        key = _signing_key(private_key, contributor) if private_key is not None else _development_key(contributor)
         typed = {
             "types": {
                 "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
@@ -171,26 +177,32 @@ class Trainer:
     def add_data_for(self, signed: SignedContribution, *, sender: str | None = None,
                      value: int | None = None) -> Contribution:
         """Submit a contribution someone else signed: ``sender`` pays, the contributor is credited."""
+        if not isinstance(signed, SignedContribution):
+            raise ArgumentTypeError(f"add_data_for takes what sign_contribution returned, not {signed!r}.")
         self.contract.addDataFor(self._encode(signed.sample), signed.label, signed.contributor, signed.deadline,
                                  signed.signature, sender=sender,
                                  value=self.next_cost() if value is None else value)
         return self._added(self.lab.last_tx)
 
     def refund(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
-        """Claim back your deposit (or, with Points, validate for a point)."""
-        c = contribution
+        """Claim back your deposit (or, with Points, validate for a point).
+
+        Only the contributor can: the contract finds a contribution by the account that sends
+        this, so the handle says so before anything is sent."""
+        c = _given(contribution, self.settle_verb)
+        self._check_contributor(c, sender)
         self.contract.refund(self._encode(c.sample), c.label, c.id, sender=sender)
         return self.lab.last_tx
 
     def report(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
         """Take from (or, with Points, report) a contribution the model now disagrees with."""
-        c = contribution
+        c = _given(contribution, "report")
         self.contract.report(self._encode(c.sample), c.label, c.id, c.contributor, sender=sender)
         return self.lab.last_tx
 
     def status(self, contribution: Contribution) -> ContributionStatus:
         """Unclaimed wei and the settled flag of a contribution, read from the chain."""
-        c = contribution
+        c = _given(contribution, "status")
         _deposit, remaining, _added_at, settled = self.contract.contribution(
             self._encode(c.sample), c.label, c.contributor, c.id)
         return ContributionStatus(remaining, settled)
@@ -233,6 +245,20 @@ class Trainer:
         return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _check_contributor(self, c: Contribution, sender: str | None) -> None:
+        """Refuse, with what to do instead, a refund sent by anyone but the contributor."""
+        sent_by = self.lab._sender(sender)
+        if sent_by == c.contributor:
+            return
+        accounts = self.lab.accounts
+        who = accounts.name_of(c.contributor)
+        send_as = f"lab.accounts.{who}" if who != c.contributor else repr(c.contributor)
+        default = " (the default sender)" if sender is None else ""
+        raise ConfigError(
+            f"only {who} may {self.settle_verb} contribution {c.id}, not {accounts.name_of(sent_by)}{default}: the "
+            f"trainer looks a contribution up by the account that sends the transaction, so send it with "
+            f"sender={send_as}. Others may report it (trainer.report) once the model disagrees with it.")
+
     def _checked(self, x: Any, y: int) -> tuple[tuple[int, ...], int]:
         (label,) = _samples.labels([y], self._model.n_classes)
         return self._to_sample(x), label
@@ -254,6 +280,8 @@ class Trainer:
 class PointsTrainer(Trainer):
     """A trainer under the Points mechanism: ``validate`` (the contract's ``refund``) and the
     leaderboard."""
+
+    settle_verb = "validate"
 
     def validate(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
         """Validate your contribution, which the model still agrees with: one point."""
@@ -279,18 +307,7 @@ def _trainer_artifacts() -> list[str]:
 
 def _matching_artifact(code: bytes) -> str | None:
     """The trainer artifact whose deployed code equals ``code`` once immutables are masked."""
-    for name in _trainer_artifacts():
-        artifact = load_artifact(name)
-        expected = bytes.fromhex(artifact["deployedBytecode"].removeprefix("0x"))
-        if len(expected) != len(code):
-            continue
-        masked = bytearray(code)
-        for position in artifact.get("immutablePositions", []):
-            start, length = position["start"], position["length"]
-            masked[start:start + length] = expected[start:start + length]
-        if bytes(masked) == expected:
-            return name
-    return None
+    return next((name for name in _trainer_artifacts() if matches_artifact(code, load_artifact(name))), None)
 
 
 @functools.cache
@@ -299,6 +316,28 @@ def _development_keys() -> dict[str, bytes]:
     _EthAccount.enable_unaudited_hdwallet_features()
     accounts = (_EthAccount.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}") for i in range(N_ACCOUNTS))
     return {account.address: bytes(account.key) for account in accounts}
+
+
+def _given(contribution: Any, action: str) -> Contribution:
+    """``contribution`` if it is one; else what to pass instead (an id is the usual mistake)."""
+    if isinstance(contribution, Contribution):
+        return contribution
+    example = f"trainer.contributions()[{contribution}]" if isinstance(contribution, int) else \
+        "trainer.contributions()[0]"
+    raise ArgumentTypeError(f"{action} takes a Contribution (what add_data returned, or e.g. {example}), "
+                            f"not {contribution!r}.")
+
+
+def _signing_key(private_key: Any, contributor: str) -> bytes:
+    """``private_key`` as bytes, after checking that it is the contributor's."""
+    try:
+        signer = _EthAccount.from_key(private_key)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"private_key is not a private key (32 bytes, or 64 hex digits): {error}") from error
+    if signer.address != contributor:
+        raise ConfigError(f"this private_key belongs to {signer.address}, not to the contributor {contributor}: "
+                          "the contract would refuse the signature.")
+    return bytes(signer.key)
 
 
 def _development_key(address: str) -> bytes:

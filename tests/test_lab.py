@@ -239,5 +239,5 @@ def test_revm_has_no_web3_object():
 
 
 def test_arguments_of_the_wrong_type_are_explained(lab, jar):
-    with pytest.raises(ConfigError, match=r"withdraw takes \(uint256\)"):
+    with pytest.raises(ConfigError, match=r"withdraw\(uint256 amount\): argument 1 \(amount\) must be a whole"):
         jar.withdraw(-1)

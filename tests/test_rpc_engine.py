@@ -1,8 +1,16 @@
-"""The rpc engine against nodes that lack development methods: clear errors, not surprises."""
+"""The rpc engine against nodes that lack development methods: clear errors, not surprises; and
+the anvil nodes it runs against never outlive the Python that started them."""
 
 import http.server
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +82,63 @@ def test_an_unreachable_node_is_a_clear_error():
 def test_websocket_urls_are_refused_with_a_reason():
     with pytest.raises(ConfigError, match="WebSocket"):
         Lab("ws://127.0.0.1:8546")
+
+
+# -- an anvil left running does not outlive Python ---------------------------------------------------
+
+_START_AND_LEAVE = """
+import sys, threading, time
+from dcai_lab.anvil import Anvil
+nodes = []
+if sys.argv[1] == "thread":  # started off the main thread: only the exit handler can stop it
+    worker = threading.Thread(target=lambda: nodes.append(Anvil()))
+    worker.start()
+    worker.join()
+else:
+    nodes.append(Anvil())
+print(nodes[0]._process.pid, nodes[0].port, flush=True)
+if sys.argv[1] == "wait":
+    time.sleep(60)
+"""
+
+
+def _left_running(how: str) -> subprocess.Popen:
+    """A Python that starts an anvil and never stops it; it prints the node's pid and port."""
+    return subprocess.Popen([sys.executable, "-c", _START_AND_LEAVE, how], stdout=subprocess.PIPE, text=True)
+
+
+def _gone(pid: int, port: int, timeout: float = 10.0) -> bool:
+    """Whether the node has exited (a zombie waiting to be reaped counts) and its port is closed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{pid}/stat")
+        exited = not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+        with socket.socket() as sock:
+            closed = sock.connect_ex(("127.0.0.1", port)) != 0
+        if exited and closed:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _assert_gone(pid: int, port: int) -> None:
+    if not _gone(pid, port):
+        os.kill(pid, signal.SIGTERM)  # do not leave it behind for the next test
+        raise AssertionError(f"anvil (pid {pid}, port {port}) outlived the Python that started it")
+
+
+def test_an_anvil_left_running_stops_when_python_exits():
+    python = _left_running("thread")
+    pid, port = map(int, python.stdout.readline().split())
+    assert python.wait(timeout=30) == 0
+    _assert_gone(pid, port)
+
+
+def test_an_anvil_left_running_stops_when_python_is_killed():
+    python = _left_running("wait")
+    pid, port = map(int, python.stdout.readline().split())
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) == 0  # running while Python lives
+    python.send_signal(signal.SIGKILL)  # no exit handler runs
+    python.wait(timeout=30)
+    _assert_gone(pid, port)

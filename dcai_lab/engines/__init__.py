@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import ConfigError
+from ..errors import ArgumentTypeError, ConfigError
 from ._base import Engine, Log, Receipt
 
 __all__ = ["Engine", "Log", "Receipt", "create_engine", "ENGINES"]
@@ -26,6 +26,8 @@ def create_engine(url: str | None = None, *, engine: str | Engine | None = None,
             raise ConfigError("an engine instance comes configured; drop the URL and private_keys.")
         return engine
     if url is not None:
+        if not isinstance(url, str):
+            raise ArgumentTypeError(f"a node is given by its URL, a str such as 'http://127.0.0.1:8545', not {url!r}.")
         if engine not in (None, "rpc"):
             raise ConfigError(f"a URL always means the rpc engine; drop engine={engine!r}.")
         from .rpc import RpcEngine
@@ -33,7 +35,7 @@ def create_engine(url: str | None = None, *, engine: str | Engine | None = None,
         return RpcEngine(url, private_keys=private_keys)
     if private_keys is not None:
         raise ConfigError("private_keys= is for a node (Lab(url, private_keys=…)); in-memory chains fund their own accounts.")
-    name = engine or "pyevm"
+    name = "pyevm" if engine is None else engine
     if name == "pyevm":
         from .pyevm import PyEVMEngine
 

@@ -36,6 +36,15 @@ N_ACCOUNTS = 10
 INITIAL_BALANCE = 1_000_000 * 10**18
 
 
+def intrinsic_gas(data: bytes, create: bool) -> int:
+    """Gas a transaction costs before any code runs (Cancun rules): 21,000, plus 32,000 and 2 per
+    32-byte word of code to create a contract, plus 16 per non-zero and 4 per zero byte of data.
+    A transaction given less is refused before it is mined."""
+    zeros = data.count(0)
+    cost = 21_000 + 16 * (len(data) - zeros) + 4 * zeros
+    return cost + 32_000 + 2 * ((len(data) + 31) // 32) if create else cost
+
+
 @dataclass(frozen=True)
 class Log:
     """One event as emitted: the emitting contract, its topics and its data.
@@ -55,7 +64,9 @@ class Receipt:
     """What a mined transaction left behind, in engine-neutral form.
 
     ``output`` is the return data of a successful call, or the revert data of a failed one
-    (empty for a deployment that succeeded).
+    (empty for a deployment that succeeded). ``gas_limit`` is the gas the transaction was given;
+    ``out_of_gas`` says that it stopped because it used all of it (the engine's own verdict: the
+    EVM's exceptional halt, not a guess from the numbers where the engine can tell).
     """
 
     tx_hash: str
@@ -66,6 +77,8 @@ class Receipt:
     contract_address: str | None
     logs: tuple[Log, ...]
     output: bytes
+    gas_limit: int = TX_GAS_CAP
+    out_of_gas: bool = False
 
 
 class Engine(abc.ABC):

@@ -8,6 +8,7 @@ functions of the block number so every run gives the same chain.
 
 from __future__ import annotations
 
+from eth.exceptions import OutOfGas
 from eth.vm.forks import CancunVM, PragueVM
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_utils import keccak, to_canonical_address, to_checksum_address
@@ -36,8 +37,8 @@ class _DeterministicBackend(PyEVMBackend):
     """eth-tester's py-evm backend with a fixed clock and fixed block randomness.
 
     The pending block always sits one second after the latest mined block, unless time travel
-    moved it; ``last_output`` keeps the return or revert data of the latest transaction, which
-    eth-tester's receipts do not carry.
+    moved it; ``last_output`` keeps the return or revert data of the latest transaction, and
+    ``last_out_of_gas`` whether it ran out of gas, which eth-tester's receipts do not carry.
     """
 
     def __init__(self, vm: type = CancunVM) -> None:
@@ -55,6 +56,7 @@ class _DeterministicBackend(PyEVMBackend):
             hd_path=HD_PATH,
         )
         self.last_output = b""
+        self.last_out_of_gas = False
         self._pin_pending_timestamp(GENESIS_TIMESTAMP + 1)
 
     def _pin_pending_timestamp(self, timestamp: int) -> None:
@@ -87,6 +89,7 @@ class _DeterministicBackend(PyEVMBackend):
         signed = self._get_normalized_and_signed_evm_transaction(transaction)
         _, _, computation = self.chain.apply_transaction(signed)
         self.last_output = computation.output if computation.is_success else _revert_data(computation)
+        self.last_out_of_gas = computation.is_error and isinstance(computation.error, OutOfGas)
         return signed.hash
 
 
@@ -122,11 +125,12 @@ class PyEVMEngine(Engine):
         return self._backend.chain.chain_id
 
     def transact(self, sender, to, data, value=0, gas=None) -> Receipt:
+        gas = gas or TX_GAS_CAP
         tx = {
             "from": sender,
             "data": "0x" + data.hex(),
             "value": value,
-            "gas": gas or TX_GAS_CAP,
+            "gas": gas,
             "max_fee_per_gas": 0,
             "max_priority_fee_per_gas": 0,
         }
@@ -152,6 +156,8 @@ class PyEVMEngine(Engine):
                 for log in raw["logs"]
             ),
             output=b"" if to is None and success else self._backend.last_output,
+            gas_limit=gas,
+            out_of_gas=self._backend.last_out_of_gas,
         )
 
     def call(self, sender, to, data, value=0) -> tuple[bool, bytes]:

@@ -52,6 +52,8 @@ _SLOT_HEAD = ": StorageSlot { previous_or_original_value: "
 # Only read for code created in the transaction; an analysed bytecode is padded, `len` is its size.
 _CODE = re.compile(r"Some\(Bytecode \{ bytecode: 0x([0-9a-f]*), state: (?:Raw|Analysed \{ len: (\d+))")
 _REVERT_OUTPUT = re.compile(r"^Revert \{ gas_used: \d+, output: 0x([0-9a-f]*) \}$")
+# An exceptional halt because the gas ran out (of any kind: basic, memory, precompile…).
+_OUT_OF_GAS = "Halt { reason: OutOfGas("
 
 
 class _Account(NamedTuple):
@@ -152,8 +154,9 @@ class RevmEngine(Engine):
         number, timestamp = self._number + 1, self._timestamp + 1
         self._set_block(number, timestamp, _mix_hash(number))
         checkpoint = evm.snapshot()
+        gas = gas or TX_GAS_CAP
         try:
-            success, output, address = self._execute(sender, to, data, value, gas or TX_GAS_CAP)
+            success, output, address, out_of_gas = self._execute(sender, to, data, value, gas)
             result, dump = evm.result, evm.journal_str
         finally:
             evm.revert(checkpoint)
@@ -172,6 +175,8 @@ class RevmEngine(Engine):
             contract_address=to_checksum_address(address) if address else None,
             logs=logs,
             output=output,
+            gas_limit=gas,
+            out_of_gas=out_of_gas,
         )
 
     def call(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bool, bytes]:
@@ -180,7 +185,7 @@ class RevmEngine(Engine):
         self._set_block(number, self._timestamp, _mix_hash(number))
         checkpoint = self._evm.snapshot()
         try:
-            success, output, _ = self._execute(sender, to, data, value, TX_GAS_CAP)
+            success, output, _, _ = self._execute(sender, to, data, value, TX_GAS_CAP)
             return success, output
         finally:
             self._evm.revert(checkpoint)
@@ -250,19 +255,19 @@ class RevmEngine(Engine):
 
     def _execute(
         self, sender: str, to: str | None, data: bytes, value: int, gas: int
-    ) -> tuple[bool, bytes, str | None]:
-        """Run one message: (success, output, created address). A failure's output is its revert
-        data (empty for a halt); a transaction revm refuses to start is a ``ValidationError``, as
-        on ``pyevm``."""
+    ) -> tuple[bool, bytes, str | None, bool]:
+        """Run one message: (success, output, created address, ran out of gas). A failure's output
+        is its revert data (empty for a halt); a transaction revm refuses to start is a
+        ``ValidationError``, as on ``pyevm``."""
         try:
             if to is None:
-                return True, b"", self._evm.deploy(sender, data, value, gas)
-            return True, self._evm.message_call(sender, to, data, value, gas), None
+                return True, b"", self._evm.deploy(sender, data, value, gas), False
+            return True, self._evm.message_call(sender, to, data, value, gas), None, False
         except RuntimeError as error:
             if self._evm.result is None:
                 raise ValidationError(str(error)) from None
             match = _REVERT_OUTPUT.match(str(error))
-            return False, (bytes.fromhex(match[1]) if match else b""), None
+            return False, (bytes.fromhex(match[1]) if match else b""), None, str(error).startswith(_OUT_OF_GAS)
 
     def _write_back(self, dump: str, bump_nonce: str | None) -> None:
         """Put what a transaction changed (read from the journal dump) back into revm, cold."""

@@ -30,8 +30,12 @@ class RpcEngine(Engine):
     name = "rpc"
 
     def __init__(self, url: str, *, private_keys: Sequence[str] | None = None) -> None:
+        if url.startswith(("ws://", "wss://")):
+            raise ConfigError(f"{url!r} is a WebSocket URL; WebSocket nodes are not supported yet: use the node's "
+                              "http:// URL.")
         if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{url!r} is not an http(s) URL; WebSocket nodes are not supported yet.")
+            raise ConfigError(f"{url!r} is not an http(s) URL: write it as http://host:port, e.g. "
+                              "'http://127.0.0.1:8545'.")
         self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 60}))
         self._signers = {}
         for key in private_keys or ():
@@ -90,13 +94,19 @@ class RpcEngine(Engine):
         tip = 0 if self._dev_node else int(self._rpc("eth_maxPriorityFeePerGas"), 16)
         tx["maxFeePerGas"] = hex(2 * base_fee + tip)
         tx["maxPriorityFeePerGas"] = hex(tip)
-        tx["gas"] = hex(gas or self._gas_limit(tx, latest))
+        gas_limit = gas or self._gas_limit(tx, latest)
+        tx["gas"] = hex(gas_limit)
         tx_hash = self._send(tx)
         raw = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=_POLL_SECONDS)
         success = raw["status"] == 1
         block_number = raw["blockNumber"]
         timestamp = (int(latest["timestamp"], 16) + 1 if self._pins_clock
                      else self.w3.eth.get_block(block_number)["timestamp"])
+        output, halt = (b"", "") if to is None and success else \
+            self._output(raw["transactionHash"].to_0x_hex(), tx, block_number)
+        # The tracer names the halt; without one, all gas used and no revert data is the sign.
+        out_of_gas = not success and (_says_out_of_gas(halt) if halt is not None
+                                      else raw["gasUsed"] == gas_limit and not output)
         return Receipt(
             tx_hash=raw["transactionHash"].to_0x_hex(),
             success=success,
@@ -106,7 +116,9 @@ class RpcEngine(Engine):
             contract_address=raw["contractAddress"] if success else None,
             logs=tuple(Log(to_checksum_address(log["address"]), tuple(bytes(t) for t in log["topics"]),
                            bytes(log["data"])) for log in raw["logs"]),
-            output=b"" if to is None and success else self._output(raw["transactionHash"].to_0x_hex(), tx, block_number),
+            output=output,
+            gas_limit=gas_limit,
+            out_of_gas=out_of_gas,
         )
 
     def _gas_limit(self, tx: dict, latest: dict) -> int:
@@ -128,15 +140,17 @@ class RpcEngine(Engine):
         signed = signer.sign_transaction({**fields, "nonce": nonce, "chainId": self._chain_id, "type": 2})
         return self._rpc("eth_sendRawTransaction", ["0x" + signed.raw_transaction.hex()])
 
-    def _output(self, tx_hash: str, tx: dict, block_number: int) -> bytes:
-        """Return or revert data of a mined transaction: receipts do not carry it."""
+    def _output(self, tx_hash: str, tx: dict, block_number: int) -> tuple[bytes, str | None]:
+        """Return or revert data of a mined transaction, which receipts do not carry, and the
+        tracer's error text ("" for none; None when the node has no tracer)."""
         response = self._request("debug_traceTransaction",
                                  [tx_hash, {"tracer": "callTracer", "tracerConfig": {"onlyTopCall": True}}])
         if "result" in response:
-            return bytes.fromhex(response["result"].get("output", "0x")[2:])
+            result = response["result"]
+            return bytes.fromhex(result.get("output", "0x")[2:]), result.get("error", "")
         # No tracer: replay on the parent block (block-dependent values may then differ).
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
-        return self._eth_call(call, hex(block_number - 1))[1]
+        return self._eth_call(call, hex(block_number - 1))[1], None
 
     def _eth_call(self, call: dict, block: str) -> tuple[bool, bytes]:
         response = self._request("eth_call", [call, block])
@@ -195,3 +209,8 @@ class RpcEngine(Engine):
     def revert(self, snapshot: Any) -> None:
         if not self._rpc("evm_revert", [snapshot]):
             raise NodeError(f"the node could not revert to snapshot {snapshot}.")
+
+
+def _says_out_of_gas(error: str) -> bool:
+    """Whether a tracer's error text is an out-of-gas halt ("out of gas", "OutOfGas")."""
+    return "outofgas" in error.lower().replace(" ", "").replace("_", "")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from ..errors import whole_number
+
 if TYPE_CHECKING:
     from ..trainer import Trainer
 
@@ -52,7 +54,5 @@ class Incentive:
 
 def check_wait(name: str, seconds: int) -> None:
     """Waits are whole seconds that a block timestamp (40 bits here) can hold."""
-    from ..errors import ConfigError
-
-    if not isinstance(seconds, int) or not 0 <= seconds < 2**40:
-        raise ConfigError(f"{name} must be a whole number of seconds ≥ 0 (e.g. days(1)), not {seconds!r}.")
+    whole_number(name, seconds, 0, 2**40 - 1, hint=" Waits are in seconds: write e.g. days(1) or hours(2) "
+                 "(from dcai_lab.incentives).")

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ..errors import ConfigError
+from ..errors import ConfigError, whole_number
 from ._base import Incentive, check_wait, days
 
 if TYPE_CHECKING:
@@ -53,13 +53,12 @@ class DepositRefundTake(Incentive):
     contract_name: ClassVar[str] = "DepositRefundTake"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.cost_weight, int) or not 0 <= self.cost_weight <= MAX_COST_WEIGHT:
-            raise ConfigError(f"cost_weight must be a whole number of wei in 0 … {MAX_COST_WEIGHT}, "
-                              f"not {self.cost_weight!r}.")
+        whole_number("cost_weight", self.cost_weight, 0, MAX_COST_WEIGHT,
+                     hint=" It is in wei: an hour after the last contribution the deposit is 60 times it.")
         check_wait("refund_wait", self.refund_wait)
         check_wait("take_wait", self.take_wait)
-        if self.refund_wait > self.take_wait:
-            raise ConfigError(f"refund_wait ({self.refund_wait} s) cannot be longer than take_wait "
+        if self.refund_wait >= self.take_wait:
+            raise ConfigError(f"refund_wait ({self.refund_wait} s) must be shorter than take_wait "
                               f"({self.take_wait} s): deposits must be refundable before anyone may take them.")
 
     def _constructor_args(self) -> list:

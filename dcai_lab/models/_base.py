@@ -75,10 +75,11 @@ class OnChainModel:
     # -- scikit-learn vocabulary ---------------------------------------------------------------
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> OnChainModel:
         """Train on each sample in order, exactly as the contract's ``update`` would."""
+        samples = self.to_samples(X)
         if not hasattr(self, "n_classes_"):
             n_classes = len(classes) if classes is not None else max(_samples.labels(y, None), default=1) + 1
             self._init_model(max(n_classes, 2))
-        for sample, label in zip(self.to_samples(X), _samples.labels(y, self.n_classes_), strict=True):
+        for sample, label in zip(samples, _samples.one_label_each(samples, _samples.labels(y, self.n_classes_))):
             self._update_sample(sample, label)
         return self
 

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..engines._base import TX_GAS_CAP
-from ..errors import ConfigError
+from ..errors import ArgumentTypeError
 from . import _samples
 from ._base import OnChainModel
 
@@ -90,13 +90,22 @@ def deploy_contract_in_chunks(lab: Lab, model: OnChainModel, name: str, extra_ar
 
 def deploy(lab: Lab, model: Any, incentive: Any = None, *, sender: str | None = None):
     if not isinstance(model, OnChainModel):
-        raise ConfigError(f"lab.deploy takes one of dcai_lab.models' twins, not {type(model).__name__}.")
+        hint = " Convert a fitted scikit-learn model first, e.g. SparsePerceptron.from_sklearn(estimator)." \
+            if hasattr(model, "get_params") else ""
+        raise ArgumentTypeError(f"lab.deploy takes one of dcai_lab.models' twins (SparsePerceptron, NaiveBayes, …), "
+                                f"not {_kind(model)}.{hint}")
     if incentive is None:
         return DeployedModel.deploy(lab, model, sender=sender)
     from ..incentives import Incentive
     from ..trainer import Trainer
 
     if not isinstance(incentive, Incentive):
-        raise ConfigError(f"incentive= takes one of dcai_lab.incentives' mechanisms (DepositRefundTake, Points, "
-                          f"PredictionMarket), not {type(incentive).__name__}.")
+        raise ArgumentTypeError(f"incentive= takes one of dcai_lab.incentives' mechanisms with its rules, e.g. "
+                                f"DepositRefundTake(refund_wait=days(1)) or Points(), not {_kind(incentive)}.")
     return Trainer.deploy(lab, model, incentive, sender=sender)
+
+
+def _kind(value: Any) -> str:
+    """What a person passed: "the class Points" (they forgot the brackets) or "a Perceptron"."""
+    return f"the class {value.__name__} (call it: {value.__name__}(…))" if isinstance(value, type) else \
+        f"a {type(value).__name__}"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, real_number, whole_number
 from ._base import Chunked, OnChainModel
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ def _int_range(bits: int) -> tuple[int, int]:
     """Lowest and highest value of a signed integer of ``bits`` bits."""
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
+
+#: Most features a perceptron may have: sparse samples carry each index in 4 bytes.
+MAX_FEATURES = 2**32
 
 #: The intercept of both perceptrons is an int64.
 _INTERCEPT_RANGE = _int_range(64)
@@ -44,13 +47,14 @@ class _Perceptron(OnChainModel):
     gas_per_word: ClassVar[int]
 
     def __init__(self, n_features: int, learning_rate: float = 1.0, max_iter: int = 5) -> None:
-        self.n_features = n_features
+        self.n_features = whole_number("n_features", n_features, 1, MAX_FEATURES)
         self.learning_rate = learning_rate
-        self.max_iter = max_iter
+        self.max_iter = whole_number("max_iter", max_iter, 1)
+        self._scaled_learning_rate()  # a bad learning rate fails where it is written
 
     def _scaled_learning_rate(self) -> int:
         """The learning rate times ``WEIGHT_SCALE``, checked as the constructor checks it."""
-        step = round(self.learning_rate * WEIGHT_SCALE)
+        step = round(real_number("learning_rate", self.learning_rate, 0) * WEIGHT_SCALE)
         highest = _int_range(self.weight_bits)[1]
         if not 1 <= step <= highest:
             raise ConfigError(f"learning_rate must be positive and at most {highest / WEIGHT_SCALE}, "
@@ -130,6 +134,8 @@ class _Perceptron(OnChainModel):
         ``learning_rate`` defaults to the estimator's ``eta0``. ``quantisation_error_`` is the
         largest absolute difference between a real parameter and its fixed-point value.
         """
+        if not hasattr(estimator, "coef_"):
+            raise ConfigError(f"the {type(estimator).__name__} is not fitted yet: call its fit first.")
         coef = np.asarray(estimator.coef_, dtype=float)
         if coef.shape[0] != 1:
             raise ConfigError(f"only a binary Perceptron (two classes) converts to a {cls.__name__}.")

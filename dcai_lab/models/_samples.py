@@ -7,13 +7,14 @@ makes is made here first, so a mistake is explained in Python instead of paid fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Iterable, Sequence, Sized
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import ConfigError
+from ..errors import ArgumentTypeError, ConfigError
 
 #: Fixed-point scale of dense feature values (``DenseClassifier.SCALE``): 1.0 is stored as 1e9.
 SCALE = 10**9
@@ -34,20 +35,31 @@ def sparse_sample(x: Any, n_features: int) -> tuple[int, ...]:
         row = sp.csr_matrix(x)
         if row.shape != (1, n_features):
             raise ConfigError(f"a sparse sample must be one row of {n_features} columns, not {row.shape}.")
+        _check_values(row.data)
         row.eliminate_zeros()
         indices = sorted(int(i) for i in row.indices)
     elif _is_compact(x):
-        if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in x):
-            raise ConfigError("a list sample must hold feature indices (whole numbers).")
+        bad = next((i for i in x if not isinstance(i, (int, np.integer)) or isinstance(i, bool)), None)
+        if bad is not None:
+            raise ArgumentTypeError(f"a list sample holds the indices of the present features (whole numbers), "
+                                    f"not {bad!r}; for a vector of {n_features} values pass a NumPy array.")
         indices = sorted(int(i) for i in x)
         for a, b in zip(indices, indices[1:]):
             if a == b:
-                raise ConfigError(f"feature {a} appears twice; a sparse sample lists each present feature once.")
+                looks_dense = len(x) == n_features and set(indices) <= {0, 1}
+                hint = (f" This looks like a 0/1 vector: pass it as np.array(…), or list the present features "
+                        f"({[i for i, v in enumerate(x) if v][:5]}…)." if looks_dense else "")
+                raise ConfigError(f"feature {a} appears twice; a sparse sample lists each present feature once."
+                                  f"{hint}")
     else:
+        if isinstance(x, (str, bytes)) or isinstance(x, numbers.Number):
+            raise ArgumentTypeError(f"a sample is a list of present feature indices or a vector of {n_features} "
+                                    f"values, not {x!r}.")
         row = np.asarray(x)
         if row.ndim != 1 or row.shape[0] != n_features:
             raise ConfigError(f"a sample must be a vector of {n_features} values, not shape {row.shape}; "
                               "or give the list of present feature indices.")
+        _check_values(row)
         indices = [int(i) for i in np.flatnonzero(row)]
     if not indices:
         raise ConfigError("the sample is empty: a sparse sample needs at least one present feature.")
@@ -59,43 +71,82 @@ def sparse_sample(x: Any, n_features: int) -> tuple[int, ...]:
 
 def dense_sample(x: Any, n_features: int) -> tuple[int, ...]:
     """One dense sample as fixed-point integers (value × SCALE, rounded to nearest)."""
-    row = x.toarray().ravel() if sp.issparse(x) else np.asarray(x, dtype=float)
+    row = x.toarray().ravel() if sp.issparse(x) else np.asarray(x)
     if row.ndim != 1 or row.shape[0] != n_features:
         raise ConfigError(f"a sample must be a vector of {n_features} values, not shape {row.shape}.")
-    if not np.all(np.isfinite(row)):
-        raise ConfigError("the sample contains NaN or infinity.")
+    _check_values(row)
+    row = row.astype(float)
     scaled = [round(float(v) * SCALE) for v in row]
     if min(scaled) < _INT64[0] or max(scaled) > _INT64[1]:
         raise ConfigError(f"dense feature values must lie within ±{_INT64[1] / SCALE:.3g}; scale your data first.")
     return tuple(scaled)
 
 
+def _check_values(values: np.ndarray) -> None:
+    """Feature values are real numbers: not text, not NaN or infinity."""
+    if values.dtype.kind not in "biuf":
+        bad = next((v for v in values.ravel() if isinstance(v, (str, bytes)) or not isinstance(v, numbers.Real)),
+                   values.ravel()[0])
+        raise ArgumentTypeError(f"feature values must be numbers, not {_plain(bad)!r}; turn text into numbers first "
+                                "(e.g. dcai_lab.datasets.sentence_features, or sklearn's CountVectorizer).")
+    if not np.all(np.isfinite(values)):
+        raise ConfigError("the sample contains NaN or infinity: fill in or drop missing values first.")
+
+
 def rows(X: Any) -> Iterable[Any]:
-    """The samples of a 2-D input: a NumPy array, a SciPy sparse matrix or a list of samples."""
+    """The samples of a 2-D input: a NumPy array, a SciPy sparse matrix, a DataFrame or a list of
+    samples."""
     if sp.issparse(X):
         X = sp.csr_matrix(X)
         return (X[i] for i in range(X.shape[0]))
+    if hasattr(X, "to_numpy") and getattr(X, "ndim", 2) == 2:  # a pandas DataFrame
+        X = X.to_numpy()
     if isinstance(X, np.ndarray):
         if X.ndim != 2:
-            raise ConfigError(f"X must be 2-D (samples × features), not shape {X.shape}.")
+            raise ConfigError(f"X must be 2-D (samples × features), not shape {X.shape}; for one sample x, "
+                              "pass [x] or x.reshape(1, -1).")
         return iter(X)
-    if isinstance(X, Sequence):
+    if isinstance(X, Sequence) and not isinstance(X, (str, bytes)):
+        if any(isinstance(x, numbers.Number) for x in X):
+            raise ConfigError(f"X is a list of samples, one per row, but it holds numbers: {list(X)[:6]!r}. For "
+                              "one sample x, pass [x].")
         return iter(X)
-    raise ConfigError(f"cannot read samples from a {type(X).__name__}; pass a 2-D array or sparse matrix.")
+    raise ArgumentTypeError(f"cannot read samples from a {type(X).__name__}; pass a 2-D array, a sparse matrix "
+                            "or a list of samples.")
 
 
 def labels(y: Any, n_classes: int | None) -> list[int]:
     """Labels as plain ints, each a class index 0 … n_classes - 1 (any n ≥ 0 when None)."""
+    classes = "0 or more" if n_classes is None else f"0 … {n_classes - 1}"
     values = np.asarray(y).ravel()
-    if values.size and not np.issubdtype(values.dtype, np.integer):
-        if not np.all(np.mod(values, 1) == 0):
-            raise ConfigError("labels must be whole numbers 0 … n_classes - 1.")
+    if values.dtype.kind not in "biuf":
+        bad = next((v for v in values if not isinstance(v, (numbers.Real, np.bool_))), None)
+        if bad is not None:
+            raise ArgumentTypeError(f"labels are class indices, whole numbers {classes}, not {_plain(bad)!r} "
+                                    f"({type(_plain(bad)).__name__}); turn class names into indices first (e.g. with "
+                                    "sklearn's LabelEncoder).")
+        values = values.astype(float)
+    if values.dtype.kind == "f" and not np.all(np.mod(values, 1) == 0):
+        bad = next(v for v in values if not float(v).is_integer())
+        raise ConfigError(f"labels are class indices, whole numbers {classes}, not {_plain(bad)!r}.")
     out = [int(v) for v in values]
     for v in out:
         if v < 0 or (n_classes is not None and v >= n_classes):
-            known = "0 or more" if n_classes is None else f"0 … {n_classes - 1}"
-            raise ConfigError(f"label {v} is not one of this model's classes ({known}).")
+            raise ConfigError(f"label {v} is not one of this model's classes ({classes}).")
     return out
+
+
+def one_label_each(samples: Sized, labels: list[int]) -> list[int]:
+    """``labels``, after checking that there is one for each of ``samples``."""
+    if len(labels) != len(samples):
+        raise ConfigError(f"X has {len(samples)} samples but y has {len(labels)} label"
+                          f"{'' if len(labels) == 1 else 's'}: give one label per sample.")
+    return labels
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds, so messages show ``'a'``, not ``np.str_('a')``."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def pack(sample: tuple[int, ...], sparse: bool) -> bytes:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, real_number, whole_number
 from ._base import Chunked, OnChainModel
 
 #: Fixed-point scale of the smoothing α (``NaiveBayes.ALPHA_SCALE``): 1.0 is stored as 1e9.
@@ -70,9 +70,7 @@ def log2_scaled(x: int) -> int:
 
 
 def _alpha_scaled(alpha: float) -> int:
-    if not 1e-9 <= alpha <= MAX_ALPHA:
-        raise ConfigError(f"alpha must lie between 1e-9 and {MAX_ALPHA:g}, not {alpha!r}.")
-    return round(alpha * ALPHA_SCALE)
+    return round(real_number("alpha", alpha, 1e-9, MAX_ALPHA) * ALPHA_SCALE)
 
 
 def log_product(factors) -> int:
@@ -119,8 +117,9 @@ class NaiveBayes(OnChainModel):
     sparse = True
 
     def __init__(self, n_features: int, alpha: float = 1.0) -> None:
-        self.n_features = n_features
+        self.n_features = whole_number("n_features", n_features, 1, MAX_FEATURES)
         self.alpha = alpha
+        _alpha_scaled(alpha)  # a bad alpha fails where it is written
 
     @property
     def alpha_scaled(self) -> int:
@@ -128,8 +127,6 @@ class NaiveBayes(OnChainModel):
         return _alpha_scaled(self.alpha)
 
     def _init_model(self, n_classes: int) -> None:
-        if not 1 <= self.n_features <= MAX_FEATURES:
-            raise ConfigError(f"n_features must lie between 1 and {MAX_FEATURES}, not {self.n_features}.")
         _alpha_scaled(self.alpha)
         self.n_classes_ = n_classes
         self.class_count_ = np.zeros(n_classes, dtype=np.int64)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, whole_number
 from . import _samples
 from ._base import Chunked, OnChainModel
 from ._samples import SCALE
@@ -39,7 +39,7 @@ class NearestCentroid(OnChainModel):
     sparse = False
 
     def __init__(self, n_features: int) -> None:
-        self.n_features = n_features
+        self.n_features = whole_number("n_features", n_features, 1)
 
     def _init_model(self, n_classes: int) -> None:
         self.n_classes_ = n_classes
@@ -50,6 +50,7 @@ class NearestCentroid(OnChainModel):
         """Each class's centroid is the mean of its samples in ``X``, rounded half up."""
         samples = self.to_samples(X)
         labels, n_classes = fit_labels(y, classes)
+        _samples.one_label_each(samples, labels)
         self._init_model(n_classes)
         for label in range(self.n_classes_):
             members = [s for s, lab in zip(samples, labels, strict=True) if lab == label]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, whole_number
 from ._base import Chunked, OnChainModel
 from .nearest_centroid import fit_labels, sklearn_centroids
 
@@ -15,6 +15,8 @@ from .nearest_centroid import fit_labels, sklearn_centroids
 LANES_PER_WORD = 8
 #: ``SparseNearestCentroid.MAX_CLASS_COUNT``: sample counts are uint32.
 MAX_CLASS_COUNT = 2**32 - 1
+#: Most features: indices are uint32 (``SparseNearestCentroid``'s constructor).
+MAX_FEATURES = 2**32 - 1
 #: How far a scikit-learn centroid × class count may be from a whole number and still convert.
 _COUNT_TOLERANCE = 1e-6
 
@@ -40,7 +42,7 @@ class SparseNearestCentroid(OnChainModel):
     sparse = True
 
     def __init__(self, n_features: int) -> None:
-        self.n_features = n_features
+        self.n_features = whole_number("n_features", n_features, 1, MAX_FEATURES)
 
     def _init_model(self, n_classes: int) -> None:
         self.n_classes_ = n_classes
