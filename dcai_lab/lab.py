@@ -132,7 +132,8 @@ class Lab:
         usage = "time_travel takes exactly one of seconds=, minutes=, hours=, days= or blocks=, e.g. " \
                 "lab.time_travel(days=1)."
         if args:
-            raise ArgumentTypeError(f"{usage[:-1]}; name the unit instead of time_travel({', '.join(map(repr, args))}).")
+            written = ", ".join(map(repr, args))
+            raise ArgumentTypeError(f"{usage[:-1]}; name the unit instead of time_travel({written}).")
         given = {k: v for k, v in dict(seconds=seconds, minutes=minutes, hours=hours, days=days,
                                         blocks=blocks).items() if v is not None}
         if len(given) != 1:
@@ -306,18 +307,27 @@ class Lab:
             contract=contract, address=address, method=method, sender=sender,
             gas_used=receipt.gas_used, block=receipt.block_number, timestamp=receipt.timestamp,
             success=receipt.success, tx_hash=receipt.tx_hash, value=value,
-            reason=None if receipt.success else self._failure(receipt).reason,
+            reason=None if receipt.success else self._failure(receipt.output, receipt.out_of_gas,
+                                                              receipt.gas_used, receipt.gas_limit).reason,
             logs=receipt.logs, decode_log=self._decode_log,
         )
         self._records.append(record)
         return record
 
-    def _failure(self, receipt: Receipt) -> DecodedRevert:
-        """Why a mined transaction failed: its decoded revert, or that it ran out of gas."""
-        if receipt.out_of_gas:
-            return DecodedRevert(_out_of_gas_reason(receipt.gas_limit), "OutOfGas",
-                                 {"gasUsed": receipt.gas_used, "gasLimit": receipt.gas_limit})
-        return decode_revert(receipt.output, self._errors)
+    def _failure(self, output: bytes, out_of_gas: bool, gas_used: int, gas_limit: int) -> DecodedRevert:
+        """Why a transaction or call failed: its decoded revert, or that it ran out of gas."""
+        if out_of_gas:
+            return DecodedRevert(_out_of_gas_reason(gas_limit), "OutOfGas",
+                                 {"gasUsed": gas_used, "gasLimit": gas_limit})
+        return decode_revert(output, self._errors)
+
+    def _revert_error(self, contract: str, method: str, sender: str, output: bytes, out_of_gas: bool,
+                      gas_used: int | None, gas_limit: int = TX_GAS_CAP) -> RevertError:
+        """The error of a failed transaction (``gas_used`` given) or call (``None``)."""
+        failure = self._failure(output, out_of_gas, gas_limit if gas_used is None else gas_used, gas_limit)
+        error = OutOfGasError if out_of_gas else RevertError
+        return error(contract=contract, method=method, sender=sender, reason=failure.reason, error_name=failure.name,
+                     error_args=failure.args, data=output, gas_used=gas_used)
 
     def _send(self, contract: str, to: str | None, method: str, data: bytes, *, sender: str | None,
               value: int, gas: int | None) -> tuple[Receipt, TxRecord]:
@@ -333,11 +343,8 @@ class Lab:
         record = self._record(receipt, contract, receipt.contract_address if to is None else to, method, sender,
                               value)
         if not receipt.success:
-            failure = self._failure(receipt)
-            error = OutOfGasError if receipt.out_of_gas else RevertError
-            raise error(contract=contract, method=method, sender=sender, reason=failure.reason,
-                        error_name=failure.name, error_args=failure.args, data=receipt.output,
-                        gas_used=receipt.gas_used)
+            raise self._revert_error(contract, method, sender, receipt.output, receipt.out_of_gas, receipt.gas_used,
+                                     receipt.gas_limit)
         return receipt, record
 
     def _transact(self, contract: Contract, function: Function, args: tuple, *, sender: str | None,
@@ -350,12 +357,11 @@ class Lab:
               value: int = 0) -> Any:
         sender = self._sender(sender)
         value = whole_number("value", value, 0)
-        ok, output = self._engine.call(sender, contract.address, function.encode(args), value)
-        if not ok:
-            decoded = decode_revert(output, self._errors)
-            raise RevertError(contract=contract.contract_name, method=function.name, sender=sender,
-                              reason=decoded.reason, error_name=decoded.name, error_args=decoded.args, data=output)
-        return function.decode_output(output)
+        result = self._engine.call(sender, contract.address, function.encode(args), value)
+        if not result.success:
+            raise self._revert_error(contract.contract_name, function.name, sender, result.output, result.out_of_gas,
+                                     None)
+        return function.decode_output(result.output)
 
     def close(self) -> None:
         """Release the engine (stop a connection); the lab cannot be used afterwards."""
@@ -404,12 +410,12 @@ def _check_gas(gas: Any, floor: int) -> None:
 def _out_of_gas_reason(gas_limit: int) -> str:
     """What running out of gas means, and what to do about it."""
     if gas_limit >= TX_GAS_CAP:
-        given = f"all {gas_limit:,} gas it was given, the most one transaction may use"
+        given = f"all {gas_limit:,} gas it was given, the most one transaction or call may use"
     else:
         given = f"all {gas_limit:,} gas it was given (up to {TX_GAS_CAP:,} may be given: leave gas= out)"
-    return (f"ran out of gas: it used {given}, so everything it did is undone. Give it less work per "
-            "transaction: a sample with fewer present features, a smaller model (fewer features or classes), "
-            "or split the work into chunks, as lab.deploy loads a model's parameters.")
+    return (f"ran out of gas: it used {given}, and nothing it did counts. Give it less work: a sample with "
+            "fewer present features, a smaller model (fewer features or classes), or the work split into "
+            "chunks, as lab.deploy loads a model's parameters.")
 
 
 class _Caught:

@@ -1,11 +1,16 @@
-"""One scripted scenario on every engine: identical results, events, state and gas.
+"""One scripted scenario on every engine: identical results, events, state and gas; and running
+out of gas reads the same everywhere.
 
 The rpc engine runs against a real anvil node started by the test on a free loopback port.
 """
 
+from collections.abc import Iterator
+
 import pytest
 
-from dcai_lab import Lab
+from dcai_lab import Lab, RevertError
+from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.errors import OutOfGasError
 
 ETHER = 10**18
 
@@ -95,3 +100,40 @@ def test_anvil_with_local_signing_matches_pyevm(reference, anvil):
     keys = [Account.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}").key.hex() for i in range(N_ACCOUNTS)]
     with Lab(anvil.url, private_keys=keys) as lab:
         assert scenario(lab) == reference
+
+
+# -- out of gas: detected by each engine, explained the same way ---------------------------------------
+
+@pytest.fixture(params=["pyevm", "revm", "anvil"])
+def any_lab(request) -> Iterator[Lab]:
+    if request.param != "anvil":
+        yield Lab(engine=request.param)
+        return
+    anvil = request.getfixturevalue("anvil")
+    with Lab(anvil.url) as lab:
+        yield lab
+
+
+def test_a_transaction_out_of_gas_says_so_on_every_engine(any_lab):
+    words = any_lab.deploy_contract("WordCounter", 1_000)
+    with pytest.raises(OutOfGasError) as caught:
+        words.count(list(range(1_000)))  # a fresh slot per word: about 22 million gas
+    error = caught.value
+    assert error.error_name == "OutOfGas" and error.gas_used == error.gas_limit == TX_GAS_CAP
+    assert error.reason.startswith("ran out of gas: it used all 16,777,216 gas it was given, the most one")
+    assert "fewer present features, a smaller model" in error.reason and "chunks" in error.reason
+    assert any_lab.last_tx.reason == error.reason and not any_lab.last_tx.success
+    with pytest.raises(OutOfGasError, match=r"it used all 60,000 gas it was given \(up to 16,777,216"):
+        words.count([1, 2, 3], gas=60_000)
+    assert any_lab.last_tx.gas_used == 60_000
+    with pytest.raises(OutOfGasError, match="ran out of gas") as caught:
+        words.count.call(list(range(1_000)))  # a free call gets the same cap
+    assert caught.value.gas_used is None
+
+
+def test_a_revert_without_data_is_not_called_out_of_gas(any_lab):
+    jar = any_lab.deploy_contract("TipJar", 60)
+    with pytest.raises(RevertError) as caught:
+        any_lab.send_ether(jar, 1)  # TipJar has no receive function: an empty revert, gas left over
+    assert not isinstance(caught.value, OutOfGasError)
+    assert (caught.value.reason, caught.value.error_name) == ("reverted without a reason", None)

@@ -172,6 +172,8 @@ def test_gas_probe_script_matches_pyevm(probe_artifacts):
     assert custom.output[:4] == function_signature_to_4byte_selector("Probe(uint256,address,string)")
     out_of_gas = probe_tx(a[3], "burn", 10_000, gas=100_000)
     assert (out_of_gas.success, out_of_gas.gas_used, out_of_gas.output) == (False, 100_000, b"")
+    assert (out_of_gas.gas_limit, out_of_gas.out_of_gas) == (100_000, True)  # the engines' own verdict
+    assert not (failed.out_of_gas or custom.out_of_gas)  # other reverts are not out of gas
 
     # Ether: to fresh and existing accounts, directly and through the contract, to a precompile.
     twin.watch(FRESH[0])
@@ -187,7 +189,7 @@ def test_gas_probe_script_matches_pyevm(probe_artifacts):
     twin.watch(ZERO_ADDRESS)
     twin.transact(a[6], ZERO_ADDRESS, b"", value=11)  # the coinbase, which revm keeps loaded
     twin.transact(a[6], to_checksum_address(child), calldata(child_art, "destroy", a[6]))  # Cancun: only pays out
-    assert twin.call(a[6], a[7], b"\x12\x34") == (True, b"")
+    assert twin.call(a[6], a[7], b"\x12\x34") == (True, b"", False)
 
     # Precompiles: sha256 and ecrecover of a real signature.
     key = keys.PrivateKey(b"\x07" * 32)
@@ -206,6 +208,7 @@ def test_gas_probe_script_matches_pyevm(probe_artifacts):
     twin.mine(3, 100)
     twin.call(a[9], probe, calldata(art, "context"))
     assert twin.call(a[9], probe, calldata(art, "writeThenRevert", 1, 2))[0] is False
+    assert twin.call(a[9], probe, calldata(art, "burn", 10**6)) == (False, b"", True)  # calls run out of gas too
     twin.call(a[9], probe, calldata(art, "emitMany", 1, b"\x03" * 32, "x"), value=10)
 
     # Nested snapshots: A, txs, B, txs, revert B, txs, revert A.

@@ -50,4 +50,5 @@ def test_a_badly_typed_argument_is_explained(lab, panel_parts):
     choose.value = "withdraw(uint256)"
     arguments.children[0].value = "lots"
     button.click()
-    assert _printed(output) == "could not read amount (uint256) from 'lots': write a whole number such as 42 (0 or more).\n"
+    expected = "could not read amount (uint256) from 'lots': write a whole number such as 42 (0 or more).\n"
+    assert _printed(output) == expected

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_utils import to_checksum_address
 
@@ -81,6 +81,15 @@ class Receipt:
     out_of_gas: bool = False
 
 
+class CallResult(NamedTuple):
+    """What a call gave back: its return data, or its revert data when it failed; and whether it
+    failed because it ran out of gas (calls get ``TX_GAS_CAP``, like transactions)."""
+
+    success: bool
+    output: bytes
+    out_of_gas: bool = False
+
+
 class Engine(abc.ABC):
     """A chain the Lab can drive. Addresses are checksummed hex strings."""
 
@@ -109,8 +118,8 @@ class Engine(abc.ABC):
         """
 
     @abc.abstractmethod
-    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bool, bytes]:
-        """Run a call against the latest block without changing state: (success, output)."""
+    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> CallResult:
+        """Run a call against the latest block, with ``TX_GAS_CAP`` gas, without changing state."""
 
     @abc.abstractmethod
     def balance(self, address: str) -> int: ...

@@ -21,6 +21,7 @@ from ._base import (
     MNEMONIC,
     N_ACCOUNTS,
     TX_GAS_CAP,
+    CallResult,
     Engine,
     Log,
     Receipt,
@@ -89,7 +90,7 @@ class _DeterministicBackend(PyEVMBackend):
         signed = self._get_normalized_and_signed_evm_transaction(transaction)
         _, _, computation = self.chain.apply_transaction(signed)
         self.last_output = computation.output if computation.is_success else _revert_data(computation)
-        self.last_out_of_gas = computation.is_error and isinstance(computation.error, OutOfGas)
+        self.last_out_of_gas = not computation.is_success and isinstance(computation.error, OutOfGas)
         return signed.hash
 
 
@@ -160,7 +161,7 @@ class PyEVMEngine(Engine):
             out_of_gas=self._backend.last_out_of_gas,
         )
 
-    def call(self, sender, to, data, value=0) -> tuple[bool, bytes]:
+    def call(self, sender, to, data, value=0) -> CallResult:
         # Below eth-tester's call (which turns revert data into a string) to keep the raw bytes.
         backend = self._backend
         unsigned = backend._get_normalized_and_unsigned_evm_transaction(
@@ -174,8 +175,8 @@ class PyEVMEngine(Engine):
             backend.chain, SpoofTransaction(unsigned, from_=to_canonical_address(sender))
         )
         if computation.is_success:
-            return True, computation.output
-        return False, _revert_data(computation)
+            return CallResult(True, computation.output)
+        return CallResult(False, _revert_data(computation), isinstance(computation.error, OutOfGas))
 
     def balance(self, address: str) -> int:
         return self.tester.get_balance(address)

@@ -35,6 +35,7 @@ from ._base import (
     MNEMONIC,
     N_ACCOUNTS,
     TX_GAS_CAP,
+    CallResult,
     Engine,
     Log,
     Receipt,
@@ -179,14 +180,14 @@ class RevmEngine(Engine):
             out_of_gas=out_of_gas,
         )
 
-    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bool, bytes]:
+    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> CallResult:
         # Calls run on the latest block's header, with its prevrandao.
         number = self._number
         self._set_block(number, self._timestamp, _mix_hash(number))
         checkpoint = self._evm.snapshot()
         try:
-            success, output, _, _ = self._execute(sender, to, data, value, TX_GAS_CAP)
-            return success, output
+            success, output, _, out_of_gas = self._execute(sender, to, data, value, TX_GAS_CAP)
+            return CallResult(success, output, out_of_gas)
         finally:
             self._evm.revert(checkpoint)
 

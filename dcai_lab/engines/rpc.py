@@ -16,7 +16,7 @@ from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
 from ..errors import ConfigError, NodeError, NotSupportedError
-from ._base import TX_GAS_CAP, Engine, Log, Receipt, web3_logs
+from ._base import TX_GAS_CAP, CallResult, Engine, Log, Receipt, web3_logs
 
 #: JSON-RPC error codes that mean "this node has no such method".
 _NO_SUCH_METHOD = (-32601, -32004)
@@ -150,24 +150,30 @@ class RpcEngine(Engine):
             return bytes.fromhex(result.get("output", "0x")[2:]), result.get("error", "")
         # No tracer: replay on the parent block (block-dependent values may then differ).
         call = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
-        return self._eth_call(call, hex(block_number - 1))[1], None
+        replay = self._eth_call(call, hex(block_number - 1))
+        return replay.output, "out of gas" if replay.out_of_gas else None
 
-    def _eth_call(self, call: dict, block: str) -> tuple[bool, bytes]:
+    def _eth_call(self, call: dict, block: str) -> CallResult:
         response = self._request("eth_call", [call, block])
         if "error" not in response:
-            return True, bytes.fromhex(response["result"][2:])
+            return CallResult(True, bytes.fromhex(response["result"][2:]))
         error = response["error"]
         data = error.get("data")
         if isinstance(data, dict):  # some nodes nest the revert data
             data = data.get("data")
         if isinstance(data, str) and data.startswith("0x"):
-            return False, bytes.fromhex(data[2:])
-        if "revert" in str(error.get("message", "")).lower():
-            return False, b""
-        raise NodeError(f"the node refused eth_call: {error.get('message')}")
+            return CallResult(False, bytes.fromhex(data[2:]))
+        message = str(error.get("message", ""))
+        if _says_out_of_gas(message):
+            return CallResult(False, b"", out_of_gas=True)
+        if "revert" in message.lower():
+            return CallResult(False, b"")
+        raise NodeError(f"the node refused eth_call: {message}")
 
-    def call(self, sender, to, data, value=0) -> tuple[bool, bytes]:
-        return self._eth_call({"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value)}, "latest")
+    def call(self, sender, to, data, value=0) -> CallResult:
+        # The per-transaction cap, as on the in-memory engines (a node's default is far larger).
+        return self._eth_call({"from": sender, "to": to, "data": "0x" + data.hex(), "value": hex(value),
+                               "gas": hex(TX_GAS_CAP)}, "latest")
 
     def balance(self, address: str) -> int:
         return int(self._rpc("eth_getBalance", [address, "latest"]), 16)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ..engines._base import TX_GAS_CAP
 from ..errors import ConfigError
 from . import _samples
 
@@ -42,6 +43,11 @@ class OnChainModel:
     contract_name: ClassVar[str]
     #: True when samples are sets of present features (indices), False for dense vectors.
     sparse: ClassVar[bool]
+    #: The least gas one present feature adds to predicting or training on chain (reading its
+    #: parameters and scoring it), measured in the cheapest case: every parameter non-zero, the
+    #: features next to each other. A sample whose features cost more than ``TX_GAS_CAP`` at this
+    #: rate fits no transaction or call, so it is refused before anything is sent.
+    min_gas_per_feature: ClassVar[int]
 
     n_features: int
     n_classes_: int
@@ -110,6 +116,21 @@ class OnChainModel:
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_classes_"):
             raise ConfigError(f"this {type(self).__name__} has not been trained yet: call fit or partial_fit first.")
+
+    @classmethod
+    def check_fits_one_transaction(cls, n_present: int) -> None:
+        """Refuse a sample with more present features than any transaction or call can read."""
+        most = TX_GAS_CAP // cls.min_gas_per_feature
+        if n_present <= most:
+            return
+        cost = f"each costs at least {cls.min_gas_per_feature:,} gas and one transaction or call may use {TX_GAS_CAP:,}"
+        if cls.sparse:
+            raise ConfigError(f"this sample has {n_present:,} present features, more than a {cls.__name__} can read "
+                              f"on chain ({most:,}): {cost}. Use fewer features per sample (a smaller vocabulary, "
+                              "or only the most informative ones).")
+        raise ConfigError(f"a {cls.__name__} with {n_present:,} features cannot predict or train on chain: it reads "
+                          f"every feature of a sample, {cost} (at most {most:,} features). Use fewer features, e.g. "
+                          "reduce them with sklearn's PCA.")
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_"))

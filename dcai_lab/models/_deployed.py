@@ -39,13 +39,20 @@ class DeployedModel:
         self.n_features: int = contract.numFeatures()
         self.n_classes: int = contract.numClasses()
         convert = _samples.sparse_sample if model_class.sparse else _samples.dense_sample
-        self._to_sample = partial(convert, n_features=self.n_features)
+        self._convert = partial(convert, n_features=self.n_features)
 
     @classmethod
     def deploy(cls, lab: Lab, model: OnChainModel, *, sender: str | None = None) -> DeployedModel:
         """Deploy ``model``'s contract, load its parameters in chunks, then freeze them."""
         contract = deploy_contract_in_chunks(lab, model, model.contract_name, [], sender=sender)
         return cls(lab, contract, type(model))
+
+    def _to_sample(self, x: Any) -> tuple[int, ...]:
+        """One sample as the contract takes it, checked as the contract checks it, and small
+        enough for one transaction."""
+        sample = self._convert(x)
+        self.model_class.check_fits_one_transaction(len(sample))
+        return sample
 
     def _encode(self, sample: tuple[int, ...]) -> bytes:
         """A sample as the model's functions take it: packed indices (sparse) or values (dense)."""
@@ -78,6 +85,8 @@ def deploy_contract_in_chunks(lab: Lab, model: OnChainModel, name: str, extra_ar
     """Deploy contract ``name`` (``model``'s, or a trainer built on it) with the model's constructor
     arguments plus ``extra_args``, load the parameters in chunks, then freeze them."""
     model._check_fitted()
+    if not model.sparse:  # every sample has every feature: a model too wide for any call is of no use
+        model.check_fits_one_transaction(model.n_features)
     contract = lab.deploy_contract(name, *model._constructor_args(), *extra_args, sender=sender)
     for table in model._initialisation():
         step = chunk_size(table.gas_per_item)

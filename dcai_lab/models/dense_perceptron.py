@@ -35,6 +35,7 @@ class DensePerceptron(_Perceptron):
 
     contract_name = "DensePerceptron"
     sparse = False
+    min_gas_per_feature = 850  # measured 878: 8 bytes of calldata and an int64 weight, four per word
     weight_bits = 64
     weights_per_word = 4
     # Measured: at most 26,100 per word (a fresh slot 22,100; four negative ABI-padded int64

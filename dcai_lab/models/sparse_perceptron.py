@@ -26,6 +26,7 @@ class SparsePerceptron(_Perceptron):
 
     contract_name = "SparsePerceptron"
     sparse = True
+    min_gas_per_feature = 500  # measured 535: reading an int32 weight, eight per word
     weight_bits = 32
     weights_per_word = 8
     # Measured: at most 29,400 per word (a fresh slot 22,100; eight negative ABI-padded int32
