@@ -45,10 +45,11 @@ def test_views_are_free_and_value_is_disabled(lab, panel_parts):
     assert "returned: 0" in _printed(output) and lab.block_number == block
 
 
-def test_a_badly_typed_argument_is_explained(lab, panel_parts):
-    _, choose, _, _, arguments, button, output = panel_parts
-    choose.value = "withdraw(uint256)"
-    arguments.children[0].value = "lots"
-    button.click()
-    expected = "could not read amount (uint256) from 'lots': write a whole number such as 42 (0 or more).\n"
-    assert _printed(output) == expected
+def test_an_address_is_typed_as_an_account_name_or_in_hex(lab, panel_parts):
+    jar, choose, sender, value, arguments, button, output = panel_parts
+    jar.tip("hi", value=42, sender=lab.accounts.alice)
+    choose.value = "tippedBy(address)"
+    for typed in ("alice", lab.accounts.alice.lower(), f"  {lab.accounts.alice}  "):
+        arguments.children[0].value = typed
+        button.click()
+        assert _printed(output) == "returned: 42\n", typed
