@@ -49,7 +49,7 @@ def test_an_address_is_typed_as_an_account_name_or_in_hex(lab, panel_parts):
     jar, choose, sender, value, arguments, button, output = panel_parts
     jar.tip("hi", value=42, sender=lab.accounts.alice)
     choose.value = "tippedBy(address)"
-    for typed in ("alice", lab.accounts.alice.lower(), f"  {lab.accounts.alice}  "):
+    for clicks, typed in enumerate(("alice", lab.accounts.alice.lower(), f"  {lab.accounts.alice}  "), start=1):
         arguments.children[0].value = typed
         button.click()
-        assert _printed(output) == "returned: 42\n", typed
+        assert _printed(output) == "returned: 42\n" * clicks, typed  # (outside a notebook, output accumulates)
