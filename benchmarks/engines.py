@@ -1,8 +1,10 @@
 """Engine benchmark: the same workload on pyevm, revm and a real anvil node.
 
 Workload: deploy a 1,000-word WordCounter, then N ``count`` transactions of 50 random words
-(each writes 50 storage slots, like a sparse model's update) and M free ``score`` calls.
-Prints transactions/s, calls/s, the ratio to pyevm, and gas per transaction on each engine.
+(each writes 50 storage slots, like a sparse model's update) and M free ``score`` calls. Every
+engine sends the same samples in the same order; the faster engines just send more of them.
+Prints transactions/s, calls/s and the ratio to pyevm; then compares gas on the transactions
+every engine sent (the first N of the smallest run), transaction by transaction.
 
     python benchmarks/engines.py            # N and M per engine as below
     python benchmarks/engines.py --quick    # a smaller run
@@ -56,14 +58,33 @@ def main() -> None:
 
     base = results["pyevm"]
     print(f"\nWorkload: WordCounter.count with {WORDS_PER_SAMPLE} of {VOCABULARY} words per transaction")
-    print(f"{'engine':<8}{'tx/s':>10}{'× pyevm':>10}{'calls/s':>10}{'× pyevm':>10}{'median gas':>12}{'gas = pyevm':>13}")
+    print(f"{'engine':<8}{'transactions':>14}{'tx/s':>10}{'× pyevm':>10}{'calls/s':>10}{'× pyevm':>10}")
     for engine, r in results.items():
-        common = min(len(r["gas"]), len(base["gas"]))
-        same_gas = r["gas"][:common] == base["gas"][:common]
-        print(f"{engine:<8}{r['tx/s']:>10.1f}{r['tx/s'] / base['tx/s']:>10.1f}{r['calls/s']:>10.1f}"
-              f"{r['calls/s'] / base['calls/s']:>10.1f}{statistics.median(r['gas']):>12,.0f}"
-              f"{f'{common}/{common}' if same_gas else 'DIFFERS':>13}")
+        print(f"{engine:<8}{len(r['gas']):>14,}{r['tx/s']:>10.1f}{r['tx/s'] / base['tx/s']:>10.1f}"
+              f"{r['calls/s']:>10.1f}{r['calls/s'] / base['calls/s']:>10.1f}")
+    print(compare_gas({engine: r["gas"] for engine, r in results.items()}))
 
+
+def compare_gas(gas: dict[str, list[int]]) -> str:
+    """Gas of the transactions every engine sent (the same samples, in the same order), compared
+    one by one; the first transactions cost more than later ones (they write fresh slots), so
+    only the same transactions can be compared."""
+    common = min(len(g) for g in gas.values())
+    reference, *others = gas
+    differing = {engine: next((i for i in range(common) if g[i] != gas[reference][i]), None)
+                 for engine, g in gas.items() if engine in others}
+    shared = gas[reference][:common]
+    summary = (f"median {statistics.median(shared):,.0f}, min {min(shared):,}, max {max(shared):,} gas "
+               f"per transaction")
+    if all(i is None for i in differing.values()):
+        return (f"Gas: identical on every engine, transaction by transaction, over the {common} transactions "
+                f"every engine sent: {summary}.")
+    lines = [f"Gas of the {common} transactions all engines sent ({reference}: {summary}):"]
+    for engine, i in differing.items():
+        lines.append(f"  {engine}: " + ("identical to " + reference if i is None else
+                                        f"differs from transaction {i} on: {gas[engine][i]:,} against "
+                                        f"{gas[reference][i]:,}"))
+    return "\n".join(lines)
 
 if __name__ == "__main__":
     main()
