@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 from sklearn.linear_model import Perceptron
+from sklearn.naive_bayes import MultinomialNB
 
 from dcai_lab import Lab
 from dcai_lab._artifacts import ArtifactNotFoundError
@@ -225,8 +226,12 @@ ROWS: list[tuple[str, Callable[[World], Any], type[BaseException], str]] = [
      r"this SparsePerceptron has not been trained yet: call fit or partial_fit first"),
     ("predict-none", lambda w: w.sparse.predict(None), ArgumentTypeError,
      r"cannot read samples from a NoneType; pass a 2-D array, a sparse matrix or a list of samples"),
+    ("score-with-a-label-short", lambda w: w.sparse.score([[0], [1]], [1]), ConfigError,
+     r"X has 2 samples but y has 1 label: give one label per sample"),
     ("convert-an-unfitted-perceptron", lambda w: SparsePerceptron.from_sklearn(Perceptron()), ConfigError,
      r"the Perceptron is not fitted yet: call its fit first"),
+    ("convert-an-unfitted-naive-bayes", lambda w: NaiveBayes.from_sklearn(MultinomialNB()), ConfigError,
+     r"the MultinomialNB is not fitted yet: call its fit first"),
     ("deploy-a-model-too-wide-for-any-transaction", nearest_centroid_too_wide, ConfigError,
      r"a NearestCentroid with 22,370 features cannot predict or train on chain: it reads every feature of a "
      r"sample, each costs at least 750 gas and one transaction or call may use 16,777,216 \(at most 22,369 "

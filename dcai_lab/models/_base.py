@@ -36,6 +36,12 @@ class Chunked:
     leading: tuple = ()
 
 
+def check_estimator_fitted(estimator: Any, attribute: str) -> None:
+    """Refuse to convert a scikit-learn estimator that was never fitted (it lacks ``attribute``)."""
+    if not hasattr(estimator, attribute):
+        raise ConfigError(f"the {type(estimator).__name__} is not fitted yet: call its fit first.")
+
+
 class OnChainModel:
     """Base class of the Python twins of the on-chain models."""
 
@@ -96,7 +102,8 @@ class OnChainModel:
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy on ``X`` and ``y``."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        predicted = self.predict(X)
+        return float(np.mean(predicted == np.array(_samples.one_label_each(predicted, _samples.labels(y, None)))))
 
     @property
     def classes_(self) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..errors import ConfigError, real_number, whole_number
-from ._base import Chunked, OnChainModel
+from ._base import Chunked, OnChainModel, check_estimator_fitted
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+; annotations only, so 3.10 runs too
@@ -134,8 +134,7 @@ class _Perceptron(OnChainModel):
         ``learning_rate`` defaults to the estimator's ``eta0``. ``quantisation_error_`` is the
         largest absolute difference between a real parameter and its fixed-point value.
         """
-        if not hasattr(estimator, "coef_"):
-            raise ConfigError(f"the {type(estimator).__name__} is not fitted yet: call its fit first.")
+        check_estimator_fitted(estimator, "coef_")
         coef = np.asarray(estimator.coef_, dtype=float)
         if coef.shape[0] != 1:
             raise ConfigError(f"only a binary Perceptron (two classes) converts to a {cls.__name__}.")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, real_number, whole_number
-from ._base import Chunked, OnChainModel
+from ._base import Chunked, OnChainModel, check_estimator_fitted
 
 #: Fixed-point scale of the smoothing α (``NaiveBayes.ALPHA_SCALE``): 1.0 is stored as 1e9.
 ALPHA_SCALE = 10**9
@@ -266,6 +266,7 @@ class NaiveBayes(OnChainModel):
         absolute difference, in natural-log units, between the estimator's ``feature_log_prob_`` /
         ``class_log_prior_`` and the twin's fixed-point ones.
         """
+        check_estimator_fitted(estimator, "classes_")
         if not estimator.fit_prior or estimator.class_prior is not None:
             raise ConfigError("only a MultinomialNB with the empirical prior (fit_prior=True, class_prior=None) "
                               "converts.")

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError, whole_number
 from . import _samples
-from ._base import Chunked, OnChainModel
+from ._base import Chunked, OnChainModel, check_estimator_fitted
 from ._samples import SCALE
 
 #: ``NearestCentroid.COORDINATES_PER_WORD``: int64 coordinates packed into one storage word.
@@ -156,8 +156,7 @@ def sklearn_centroids(estimator, class_counts: Any, max_count: int) -> tuple[np.
     Only plain class means convert: Euclidean metric, no shrinking, and uniform priors (other
     priors make scikit-learn's predict use a different, standardised distance).
     """
-    if not hasattr(estimator, "centroids_"):
-        raise ConfigError("the NearestCentroid is not fitted yet: call its fit first.")
+    check_estimator_fitted(estimator, "centroids_")
     if getattr(estimator, "metric", "euclidean") != "euclidean" or getattr(estimator, "shrink_threshold", None):
         raise ConfigError("only a NearestCentroid with metric='euclidean' and no shrink_threshold converts: "
                           "its centroids must be the class means.")
