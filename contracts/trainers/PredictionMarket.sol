@@ -437,8 +437,14 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         assembly ("memory-safe") {
             freeMemory := mload(0x40)
         }
+        uint256 lastStepGas = 0;
         for (uint256 id = start; id < end; id++) {
+            // Stop before a step that would likely not fit (the step before it used lastStepGas):
+            // a step started with too little gas is tried and thrown away, which only wastes gas.
+            uint256 gasBefore = gasleft();
+            if (id > start && gasBefore < lastStepGas * 5 / 4 + _STEP_RESERVE) break;
             if (!_scoreNext(entries[id - start], pieces, p, id == start)) break;
+            lastStepGas = gasBefore - gasleft();
             // Each step copies the evaluation set into memory for its call; nothing allocated by
             // a step is used after it, so give the memory back (memory cost grows quadratically).
             assembly ("memory-safe") {
