@@ -53,6 +53,8 @@ def type_string(param: dict) -> str:
 
 
 _INTEGER_TYPE = re.compile(r"^(u?)int(\d*)(\[\])?$")
+#: An array type: its element type and its length ("" for a dynamic array).
+ARRAY_TYPE = re.compile(r"^(.*)\[(\d*)\]$")
 
 
 def _integer_word(value: Any, signed: bool, bits: int) -> bytes:
@@ -100,7 +102,7 @@ def _fast_encoder(types: list[str]) -> Callable[[tuple], bytes] | None:
 
 def expected(kind: str) -> str:
     """What a value of ABI type ``kind`` looks like in Python, as a phrase for error messages."""
-    array = re.match(r"^(.*)\[(\d*)\]$", kind)
+    array = ARRAY_TYPE.match(kind)
     if array:
         count = f"{array[2]} items" if array[2] else "items"
         return f"a list of {count}, each {expected(array[1])}"
@@ -129,7 +131,7 @@ def expected(kind: str) -> str:
 
 def _fits(kind: str, value: Any) -> bool:
     """Whether ``value`` encodes as ``kind``; integers as the fast encoder takes them (NumPy too)."""
-    array = re.match(r"^(.*)\[(\d*)\]$", kind)
+    array = ARRAY_TYPE.match(kind)
     if array and isinstance(value, (list, tuple, np.ndarray)):
         return (not array[2] or len(value) == int(array[2])) and all(_fits(array[1], v) for v in value)
     integer = _INTEGER_TYPE.match(kind)

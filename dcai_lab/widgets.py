@@ -13,16 +13,13 @@ import re
 import ipywidgets as widgets
 from eth_utils import is_address, to_checksum_address
 
-from ._abi import Function
+from ._abi import ARRAY_TYPE, Function
 from .contract import Contract
 from .errors import DcaiLabError, RevertError
 
-_ARRAY = re.compile(r"^(.*)\[(\d*)\]$")
-
-
 def _how(solidity_type: str) -> str:
     """How to type a value of ``solidity_type`` in the form."""
-    array = _ARRAY.match(solidity_type)
+    array = ARRAY_TYPE.match(solidity_type)
     if array:
         return f"a list in brackets, each item {_how(array[1])}, e.g. [1, 2]"
     if solidity_type == "address":
@@ -57,7 +54,7 @@ def _parse(text: str, solidity_type: str, aliases: dict[str, str]):
     """Read one argument typed by a person: account names and 0x… addresses, numbers, lists, hex
     bytes, and text (quotes optional)."""
     text = text.strip()
-    array = _ARRAY.match(solidity_type)
+    array = ARRAY_TYPE.match(solidity_type)
     if array:
         return [_parse(item, array[1], aliases) for item in _items(text)]
     if solidity_type == "address":
