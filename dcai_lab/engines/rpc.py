@@ -15,7 +15,7 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
-from ..errors import ConfigError, NodeError, NotSupportedError
+from ..errors import ArgumentTypeError, ConfigError, NodeError, NotSupportedError
 from ._base import TX_GAS_CAP, CallResult, Engine, Log, Receipt, web3_logs
 
 #: JSON-RPC error codes that mean "this node has no such method".
@@ -37,9 +37,15 @@ class RpcEngine(Engine):
             raise ConfigError(f"{url!r} is not an http(s) URL: write it as http://host:port, e.g. "
                               "'http://127.0.0.1:8545'.")
         self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 60}))
+        if isinstance(private_keys, (str, bytes)):
+            raise ArgumentTypeError("private_keys= takes a list of keys, e.g. private_keys=[key], not one key.")
         self._signers = {}
         for key in private_keys or ():
-            signer = Account.from_key(key)
+            try:
+                signer = Account.from_key(key)
+            except (ValueError, TypeError) as error:
+                raise ConfigError(f"private_keys holds {key!r}, which is not a private key (32 bytes, or 64 hex "
+                                  f"digits): {error}") from error
             self._signers[signer.address] = signer
         try:
             self._accounts = list(self._signers) or [to_checksum_address(a) for a in self._rpc("eth_accounts")]
