@@ -340,12 +340,6 @@ def test_a_mistake_is_explained(world, capsys, call, error, pattern, request):
             assert len(lab.transactions) == sent, "the mistake was sent to the chain instead of explained"
 
 
-def test_every_kind_of_entry_point_has_rows():
-    prefixes = {i.split("-")[0] for i, *_ in ROWS}
-    assert {"lab", "time", "send", "deploy", "at", "call", "model", "fit", "predict", "add", "refund", "sign",
-            "cost", "panel", "cli"} <= prefixes
-
-
 @pytest.fixture(scope="module")
 def revm_lab() -> Lab:
     return Lab(engine="revm")
