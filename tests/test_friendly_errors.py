@@ -204,6 +204,8 @@ ROWS: list[tuple[str, Callable[[World], Any], type[BaseException], str]] = [
      r"labels are class indices, whole numbers 0 … 1, not 0\.5"),
     ("fit-nearest-centroid-with-a-label-short", lambda w: NearestCentroid(2).fit([[0, 0], [1, 1]], [0]),
      ConfigError, r"X has 2 samples but y has 1 label"),
+    ("partial-fit-a-sample-too-long", lambda w: DensePerceptron(2).partial_fit([[1.0, 2.0, 3.0]], [1]), ConfigError,
+     r"a sample must be a vector of 2 values, not shape \(3,\)"),
     ("predict-one-sample-unwrapped", lambda w: w.sparse.predict([0, 1]), ConfigError,
      r"X is a list of samples, one per row, but it holds numbers: \[0, 1\]\. For one sample x, pass \[x\]"),
     ("predict-a-1d-array", lambda w: w.sparse.predict(np.array([1, 0, 0, 1])), ConfigError,
