@@ -1,0 +1,590 @@
+"""Market outcomes: who ends up with the money, and what happens to accuracy, when an honest
+contributor and a label-flipping attacker meet in a prediction market.
+
+Every market runs for real on chain (engine revm, through the public handle: ``lab.deploy(model,
+incentive=PredictionMarket(...))``, ``commit``, ``reveal_chosen_piece``, ``add_data``,
+``time_travel``, ``reveal_test_set``, ``process``, ``withdraw``), and for every market the script
+checks that the twin (``trainer.outcome(initial_model)``) predicts every score, payout, credit and
+the burned wei exactly (mismatches are counted; there must be none), that no wei appears or
+disappears, and that the final model is at least as accurate on the evaluation set as the initial
+one. The same markets are then paid, in pure Python with the twin's models, by two other rules:
+
+* **old** — the market before 3d87161 (``git show 4249505:dcai_lab/incentives/prediction_market.py``):
+  every contribution is trained on and kept, harmful ones too; score ≥ 0 gets the stake back,
+  score < 0 forfeits it; helpful addresses share ``pool = bounty + forfeits`` as
+  ``⌊pool · S_a / P⌋`` (S_a an address's positive scores, P their sum), the provider keeps the rest.
+* **paper** — Harris & Waggoner 2019 as the reference simulation runs it (0xDeCA10B
+  ``simulation/.../prediction_market.py``, ungrouped, train once with cached accuracies): scores are
+  accuracy deltas along the one training pass; each pass applies ``balance += score × rounds`` with
+  ``rounds = min(rounds left, balance of the worst / −worst score)`` (the bounty in wei is the
+  number of rounds), drops contributions whose balance fell below 1 wei, and re-scores the rest
+  from the cached accuracies, until no score is negative or the rounds are spent. Each
+  contribution's final balance, floored at 0 (nobody loses more than the stake), goes to its
+  contributor; the reference's own bookkeeping adds a dropped contribution's residue to a market
+  balance that already holds its deposit, and overwrites that balance in the last pass (quirks
+  listed in ../shared/reference/0xDeCA10B.md §2.3), which this script does not copy. Its final
+  model is the one training pass over every contribution, as for the old rule.
+
+Neither rule has a scoring fee; the new one takes 1e14 wei of each stake for the scorer.
+
+Shapes (money: bounty 1 ether, stakes of 0.01 ether, min stake 0.01 ether, scoring fee 1e14 wei;
+test set in 5 pieces, one shown first and not scored):
+
+* **A1 / A2** — "finding 1": a seeded generator draws true weights w ~ N(0, 1) over 40 features;
+  a sample is 2 … 8 distinct random features, labelled 1 when their true weights sum above 0. A
+  ``SparsePerceptron(n_features=40)`` fitted on 30 samples; 100 test samples (evaluation 80); an
+  honest contributor adds 10 fresh samples with true labels, an attacker 10 with flipped labels.
+  A1: the 20 contributions in random order. A2: interleaved, the attacker flips the label of the
+  very sample the honest contributor just added.
+* **B1 / B2** — the sentiment sentences (``load_sentiment()``, 1,000 words; the 4 training sentences
+  without a vocabulary word are dropped): a SparsePerceptron fitted on 2,000 training sentences
+  (which ones depends on the seed), evaluated on the 750 test sentences (shuffled per seed;
+  evaluation 600); 20 honest and 20 flipped contributions from the training sentences left over.
+  B1 random order, B2 interleaved as in A2.
+* **B1-NB / B2-NB** — the same with ``NaiveBayes``. Its on-chain evaluation costs about 21,000 gas
+  per sentence, so 600 sentences (12.6 M gas) do not fit the contract's EVALUATION_GAS_LIMIT of
+  7 M: these shapes use 375 test sentences drawn per seed (evaluation 300).
+
+What is printed per shape: for each rule, the attacker's share of losing markets and its mean,
+min and max profit; the honest contributor's mean profit, share of markets with a gain and share
+of markets in which it ends above the attacker; the provider's net; accuracy on the evaluation set,
+initial → final. For the new market on chain: the scorer's fees, the burned wei, the mean counts of
+helpful/neutral/harmful contributions of each side, and the checks. Then the honest data's own
+effect (twin only, not the chain): the honest contributions alone, scored greedily as the new
+market scores them, and the attacker's alone; each honest contribution as one step on the initial
+model, as the market trains, and (perceptrons) with the *just-enough* step, the smallest that
+classifies that contribution itself right: the gap between the two is the overshoot of a
+learning-rate-1 step. Last, the winner's curse: the honest contributions alone, greedy (harmful
+ones undone) against keeping every one, each contribution scored on the evaluation set and on
+held-out data the market never sees (A: 2,000 fresh samples; B: the training sentences used neither
+for fitting nor as contributions), against the model as that run had it. Keeping only what helped
+on the evaluation set tunes the model to it, so later contributions look worse there than on the
+held-out data; keeping everything shows no such gap.
+
+Profits are in ether, net of the stakes (what an account has after the market minus before).
+
+    .venv/bin/python benchmarks/market_outcomes.py                  # every shape, 50 markets each
+    .venv/bin/python benchmarks/market_outcomes.py --quick          # 3 markets per shape: a smoke run
+    .venv/bin/python benchmarks/market_outcomes.py --shape A2 --markets 200
+    .venv/bin/python benchmarks/market_outcomes.py --shape B        # B1, B2, B1-NB, B2-NB (a prefix)
+    .venv/bin/python benchmarks/market_outcomes.py --jobs 1         # one process (default 2: shapes in parallel)
+
+``--quick`` runs 3 markets per shape (seeds 0 … 2) instead of ``--markets`` (default 50): a smoke run
+of every code path in about 15 seconds, not a measurement.
+
+Deterministic: market k of a shape uses seed k (data, order, salts); the chain is the lab's
+deterministic revm chain, each market inside ``lab.anchor()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import random
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dcai_lab import Lab
+from dcai_lab.datasets import load_sentiment
+from dcai_lab.errors import ConfigError
+from dcai_lab.incentives import PredictionMarket
+from dcai_lab.incentives.prediction_market import (
+    BURN_ADDRESS,
+    MarketEntry,
+    Phase,
+    market_outcome,
+    right_answers,
+)
+from dcai_lab.models import NaiveBayes, SparsePerceptron
+from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
+
+ETHER = 10**18
+BOUNTY = ETHER
+STAKE = 10**16
+RULES = PredictionMarket(min_stake=STAKE, scoring_fee=10**14)
+PIECES = 5
+SHAPES = ["A1", "A2", "B1", "B2", "B1-NB", "B2-NB"]
+HONEST, ATTACKER = "honest", "attacker"
+
+Sample = tuple[int, ...]
+Evaluation = list[tuple[Sample, int]]
+
+
+# -- the markets ---------------------------------------------------------------------------------
+@dataclass
+class MarketSpec:
+    """One market: the initial model, the provider's test set, the contributions in the order
+    they are added (who, sample, label), and held-out data the market never sees."""
+
+    model: Any
+    test_samples: list[Sample]
+    test_labels: list[int]
+    contributions: list[tuple[str, Sample, int]]
+    held_out: Evaluation
+    seed: int
+
+
+def interleave(honest: list[tuple[Sample, int]]) -> list[tuple[str, Sample, int]]:
+    """Each honest contribution, then the attacker's copy of it with the label flipped."""
+    return [c for x, y in honest for c in ((HONEST, x, y), (ATTACKER, x, 1 - y))]
+
+
+def shuffled(honest, flipped, rng: random.Random) -> list[tuple[str, Sample, int]]:
+    """The honest and the attacker's contributions in random order."""
+    order = [(HONEST, x, y) for x, y in honest] + [(ATTACKER, x, 1 - y) for x, y in flipped]
+    rng.shuffle(order)
+    return order
+
+
+def shape_a(seed: int, interleaved: bool) -> MarketSpec:
+    """"Finding 1": 40 features, true weights N(0, 1), samples of 2 … 8 features."""
+    rng = random.Random(seed)
+    w = [rng.gauss(0, 1) for _ in range(40)]
+
+    def draw(n: int) -> list[tuple[Sample, int]]:
+        out = []
+        for _ in range(n):
+            x = tuple(sorted(rng.sample(range(40), rng.randint(2, 8))))
+            out.append((x, int(sum(w[f] for f in x) > 0)))
+        return out
+
+    initial, test, honest = draw(30), draw(100), draw(10)
+    model = SparsePerceptron(n_features=40).fit([list(x) for x, _ in initial], [y for _, y in initial])
+    contributions = interleave(honest) if interleaved else shuffled(honest, draw(10), rng)
+    return MarketSpec(model, [x for x, _ in test], [y for _, y in test], contributions, draw(2_000), seed)
+
+
+_SENTIMENT: tuple | None = None
+
+
+def sentiment() -> tuple:
+    """The sentiment sentences as compact samples: (train, test), each a list of (sample, label),
+    without the few sentences that hold no vocabulary word (a sample needs one)."""
+    global _SENTIMENT
+    if _SENTIMENT is None:
+        data = load_sentiment()
+
+        def compact(X, y) -> list[tuple[Sample, int]]:
+            rows = [(tuple(int(f) for f in X.indices[X.indptr[i]:X.indptr[i + 1]]), int(y[i])) for i in range(X.shape[0])]
+            return [(x, label) for x, label in rows if x]
+
+        _SENTIMENT = compact(data.X_train, data.y_train), compact(data.X_test, data.y_test)
+    return _SENTIMENT
+
+
+def shape_b(seed: int, interleaved: bool, naive_bayes: bool) -> MarketSpec:
+    """Sentiment: a model fitted on 2,000 training sentences, 20 honest and 20 flipped contributions."""
+    train, test = sentiment()
+    rng = random.Random(seed)
+    train, test = rng.sample(train, len(train)), rng.sample(test, len(test))
+    if naive_bayes:
+        test = test[:375]  # 600 evaluation sentences would not fit EVALUATION_GAS_LIMIT (module docstring)
+    fit, rest = train[:2_000], train[2_000:]
+    model = (NaiveBayes(n_features=1_000) if naive_bayes else SparsePerceptron(n_features=1_000)).fit(
+        [list(x) for x, _ in fit], [y for _, y in fit])
+    honest, used = rest[:20], 20 if interleaved else 40
+    contributions = interleave(honest) if interleaved else shuffled(honest, rest[20:40], rng)
+    return MarketSpec(model, [x for x, _ in test], [y for _, y in test], contributions, rest[used:], seed)
+
+
+SHAPE_BUILDERS = {
+    "A1": lambda seed: shape_a(seed, interleaved=False),
+    "A2": lambda seed: shape_a(seed, interleaved=True),
+    "B1": lambda seed: shape_b(seed, interleaved=False, naive_bayes=False),
+    "B2": lambda seed: shape_b(seed, interleaved=True, naive_bayes=False),
+    "B1-NB": lambda seed: shape_b(seed, interleaved=False, naive_bayes=True),
+    "B2-NB": lambda seed: shape_b(seed, interleaved=True, naive_bayes=True),
+}
+
+
+# -- the new market, on chain ----------------------------------------------------------------------
+def model_state(model) -> tuple:
+    """A model's learned parameters, comparable with ==."""
+    if isinstance(model, NaiveBayes):
+        return tuple(model.class_count_.tolist()), tuple(map(tuple, model.feature_count_.tolist()))
+    return tuple(model.weights_), model.intercept_
+
+
+def run_on_chain(lab: Lab, spec: MarketSpec) -> dict:
+    """Run the market on chain, withdraw everything, and compare every number with the twin."""
+    a = lab.accounts
+    provider, who = a.deployer, {HONEST: a.alice, ATTACKER: a.mallory}
+    scorer = a.bob
+    actors = [provider, who[HONEST], who[ATTACKER], scorer]
+    with lab.anchor():
+        trainer = lab.deploy(spec.model, incentive=RULES, sender=provider)
+        held = actors + [trainer.address, BURN_ADDRESS]
+        wei_before = sum(lab.balance(x) for x in held)
+        start = {x: lab.balance(x) for x in actors}
+        burn_start = lab.balance(BURN_ADDRESS)
+        trainer.commit(spec.test_samples, spec.test_labels, bounty=BOUNTY, pieces=PIECES, seed=spec.seed,
+                       sender=provider)
+        trainer.reveal_chosen_piece(sender=provider)
+        for role, x, y in spec.contributions:
+            trainer.add_data(list(x), y, sender=who[role], value=STAKE)
+        lab.time_travel(seconds=trainer.contract.participationEnd() - lab.timestamp)
+        trainer.reveal_test_set(sender=provider)
+        trainer.process(sender=scorer)
+        assert trainer.phase == Phase.FINISHED, trainer.phase
+
+        twin = trainer.outcome(spec.model)
+        scored = {e["id"]: e for e in lab.events("ContributionScored")}
+        finished = lab.events("MarketFinished")[-1]
+        owed = {x: trainer.owed(x) for x in actors}
+        for x in actors:
+            if owed[x]:
+                trainer.withdraw(sender=x)
+        got = {x: lab.balance(x) - start[x] for x in actors}
+        got[provider] += BOUNTY  # what the provider withdrew (the bounty left with the commit)
+        for role in (HONEST, ATTACKER):
+            got[who[role]] += STAKE * sum(c[0] == role for c in spec.contributions)
+        correct = trainer.progress()[1]
+        evaluation_size, baseline = trainer.contract.evaluationSize(), trainer.contract.baseline()
+        mismatches = (
+            sum(trainer.scores()[i] != s for i, s in enumerate(twin.scores))
+            + sum((scored[i]["score"], scored[i]["payout"], scored[i]["kept"]) != (s, p, k)
+                  for i, (s, p, k) in enumerate(zip(twin.scores, twin.payouts, twin.kept)))
+            + sum(owed[x] != twin.credits.get(x, 0) or got[x] != owed[x] for x in actors)
+            + (finished["burned"] != twin.burned) + (lab.balance(BURN_ADDRESS) - burn_start != twin.burned)
+            + (finished["bountyPaid"] != twin.bounty_paid)
+            + (baseline != twin.baseline) + (correct != twin.final)
+            + (model_state(trainer.local_model()) != model_state(twin.model)))
+        conserved = sum(lab.balance(x) for x in held) == wei_before and lab.balance(trainer.address) == 0
+        evaluation = [(s, label) for p in trainer.evaluation_set() for s, label in zip(p.samples, p.labels)]
+        roles = [c[0] for c in spec.contributions]
+        return {
+            "twin": twin, "evaluation": evaluation, "roles": roles,
+            "mismatches": mismatches, "conserved": conserved, "not_worse": correct >= baseline,
+            "honest": net(roles, twin.payouts, HONEST, -RULES.scoring_fee),
+            "attacker": net(roles, twin.payouts, ATTACKER, -RULES.scoring_fee),
+            "provider": owed[provider] - BOUNTY, "fees": owed[scorer], "burned": finished["burned"],
+            "acc0": baseline / evaluation_size, "acc1": correct / evaluation_size,
+            "chain_profit": {HONEST: lab.balance(who[HONEST]) - start[who[HONEST]],
+                             ATTACKER: lab.balance(who[ATTACKER]) - start[who[ATTACKER]]},
+        }
+
+
+def net(roles: list[str], payouts: list[int], role: str, per_contribution: int = 0) -> int:
+    """A role's profit from its contributions' payouts (plus a fixed amount per contribution)."""
+    return sum(p + per_contribution for r, p in zip(roles, payouts) if r == role)
+
+
+# -- the other rules, in pure Python -----------------------------------------------------------------
+def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> tuple[list[int], Any]:
+    """Train on every contribution in order, harmful ones too; right answers after each, and the model."""
+    model = copy.deepcopy(model)
+    after = []
+    for e in entries:
+        try:
+            model._update_sample(e.sample, e.label)
+        except ConfigError:  # the contract's model refuses: skipped, nothing changes
+            pass
+        after.append(right_answers(model, evaluation))
+    return after, model
+
+
+def old_rule(baseline: int, after: list[int], entries: list[MarketEntry]) -> dict[str, int]:
+    """Profit per contributor under the market before 3d87161 (module docstring)."""
+    credit: dict[str, int] = defaultdict(int)
+    helpful: dict[str, int] = defaultdict(int)
+    forfeited, before = 0, baseline
+    for e, correct in zip(entries, after):
+        score, before = correct - before, correct
+        if score < 0:
+            forfeited += e.stake
+        else:
+            credit[e.contributor] += e.stake
+            if score > 0:
+                helpful[e.contributor] += score
+    pool, total = BOUNTY + forfeited, sum(helpful.values())
+    for address, s in helpful.items():
+        credit[address] += pool * s // total
+    staked: dict[str, int] = defaultdict(int)
+    for e in entries:
+        staked[e.contributor] += e.stake
+    return {address: credit[address] - staked[address] for address in staked}
+
+
+def paper_rule(baseline: int, after: list[int], entries: list[MarketEntry], size: int) -> dict[str, int]:
+    """Profit per contributor under the paper's multi-round rule (module docstring), exact in
+    fractions of a wei, floored to whole wei at the end."""
+    balance = [Fraction(e.stake) for e in entries]
+    accuracy = [Fraction(c, size) for c in after]
+    alive = list(range(len(entries)))
+    rounds_left = Fraction(BOUNTY)
+    while alive:
+        previous, scores = Fraction(baseline, size), {}
+        for i in alive:
+            scores[i], previous = accuracy[i] - previous, accuracy[i]
+        worst = min(alive, key=lambda i: scores[i])  # the first of the lowest, as the reference's strict <
+        if scores[worst] >= 0:
+            rounds = rounds_left
+        else:
+            rounds = min(rounds_left, balance[worst] / -scores[worst])
+        rounds_left -= rounds
+        for i in alive:
+            balance[i] = max(balance[i] + scores[i] * rounds, Fraction(0))
+        if scores[worst] >= 0 or rounds_left == 0:
+            break
+        alive = [i for i in alive if balance[i] >= 1]
+    profit: dict[str, int] = defaultdict(int)
+    for e, b in zip(entries, balance):
+        profit[e.contributor] += b - e.stake
+    return {address: int(v // 1) for address, v in profit.items()}
+
+
+# -- the honest data's own effect --------------------------------------------------------------------
+def counts(scores: list[int]) -> tuple[int, int, int]:
+    """(helpful, neutral, harmful)."""
+    return sum(s > 0 for s in scores), sum(s == 0 for s in scores), sum(s < 0 for s in scores)
+
+
+def just_enough(model, entry: MarketEntry) -> None:
+    """Train a perceptron on one contribution with the smallest step (a learning rate of its own,
+    in whole 1e-6 units) that classifies the contribution itself right: no overshoot."""
+    if model._predict_sample(entry.sample) == entry.label:
+        return
+    score, moved = model._score(entry.sample), len(entry.sample) + 1  # the present weights and the intercept
+    step = -score // moved + 1 if entry.label == 1 else -(-score // moved)
+    model.learning_rate = step / WEIGHT_SCALE
+    model._update_sample(entry.sample, entry.label)
+
+
+def single_step(model, entry: MarketEntry, evaluation: Evaluation, base: int, minimal: bool = False) -> int:
+    """The change in right answers when the initial model trains on this one contribution alone,
+    as the market trains (or with the just-enough step)."""
+    model = copy.deepcopy(model)
+    try:
+        just_enough(model, entry) if minimal else model._update_sample(entry.sample, entry.label)
+    except ConfigError:
+        return 0
+    return right_answers(model, evaluation) - base
+
+
+def held_out_scores(model, entries: list[MarketEntry], kept: list[bool], held_out: Evaluation, scale: float):
+    """Each contribution's score on the held-out data, against the model as the run had it then
+    (``kept``: which contributions the run kept), rescaled to the evaluation set's size; and the
+    held-out accuracy gain of the run's final model."""
+    model, right = copy.deepcopy(model), right_answers(model, held_out)
+    start, scores = right, []
+    for e, keep in zip(entries, kept):
+        trial = copy.deepcopy(model)
+        try:
+            trial._update_sample(e.sample, e.label)
+        except ConfigError:
+            scores.append(0.0)
+            continue
+        after = right_answers(trial, held_out)
+        scores.append((after - right) * scale)
+        if keep:
+            model, right = trial, after
+    return scores, (right - start) / len(held_out)
+
+
+def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], evaluation: Evaluation,
+            baseline: int) -> dict:
+    """What the honest and the attacker's data do alone, one step at a time, and greedy against keep-all."""
+    honest = [e for e, r in zip(entries, roles) if r == HONEST]
+    attacker = [e for e, r in zip(entries, roles) if r == ATTACKER]
+    n, scale = len(evaluation), len(evaluation) / len(spec.held_out)
+
+    def greedy(alone: list[MarketEntry]):
+        return market_outcome(spec.model, alone, evaluation, BOUNTY, "provider",
+                              scoring_fee=RULES.scoring_fee, scorer="scorer")
+
+    g_honest, g_attacker = greedy(honest), greedy(attacker)
+    after, _ = train_once(spec.model, honest, evaluation)
+    all_scores = [int(v) for v in np.diff([baseline] + after)]
+    g_held, g_held_gain = held_out_scores(spec.model, honest, g_honest.kept, spec.held_out, scale)
+    a_held, a_held_gain = held_out_scores(spec.model, honest, [True] * len(honest), spec.held_out, scale)
+    out = {
+        "hon_sum": sum(g_honest.scores), "hon_counts": counts(g_honest.scores),
+        "att_sum": sum(g_attacker.scores), "att_counts": counts(g_attacker.scores),
+        "step": [single_step(spec.model, e, evaluation, baseline) for e in honest],
+        "greedy": {"eval": np.mean(g_honest.scores), "held": np.mean(g_held),
+                   "gain_eval": (g_honest.final - baseline) / n, "gain_held": g_held_gain},
+        "keep all": {"eval": np.mean(all_scores), "held": np.mean(a_held),
+                     "gain_eval": (after[-1] - baseline) / n, "gain_held": a_held_gain},
+    }
+    if isinstance(spec.model, SparsePerceptron):
+        out["step_min"] = [single_step(spec.model, e, evaluation, baseline, minimal=True) for e in honest]
+    return out
+
+
+# -- one shape ---------------------------------------------------------------------------------------
+def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float]:
+    rows, started = [], time.perf_counter()
+    for seed in range(markets):
+        spec = SHAPE_BUILDERS[shape](seed)
+        chain = run_on_chain(lab, spec)
+        twin, evaluation, roles = chain["twin"], chain["evaluation"], chain["roles"]
+        entries = [MarketEntry(x, y, role, STAKE) for role, x, y in spec.contributions]
+        after, _ = train_once(spec.model, entries, evaluation)
+        size = len(evaluation)
+        old, paper = old_rule(twin.baseline, after, entries), paper_rule(twin.baseline, after, entries, size)
+        rows.append({
+            "seed": seed, "mismatches": chain["mismatches"], "conserved": chain["conserved"],
+            "not_worse": chain["not_worse"], "fees": chain["fees"], "burned": chain["burned"],
+            "chain_agrees": chain["chain_profit"] == {HONEST: chain["honest"], ATTACKER: chain["attacker"]},
+            "new": {"attacker": chain["attacker"], "honest": chain["honest"], "provider": chain["provider"],
+                    "acc0": chain["acc0"], "acc1": chain["acc1"]},
+            "old": {"attacker": old[ATTACKER], "honest": old[HONEST],
+                    "provider": -sum(old.values()),  # what the contributors won, the provider paid
+                    "acc0": twin.baseline / size, "acc1": after[-1] / size},
+            "paper": {"attacker": paper[ATTACKER], "honest": paper[HONEST], "provider": -sum(paper.values()),
+                      "acc0": twin.baseline / size, "acc1": after[-1] / size},
+            "in_market": {r: counts([s for s, role in zip(twin.scores, roles) if role == r]) for r in (HONEST, ATTACKER)},
+            "effects": effects(spec, entries, roles, evaluation, twin.baseline),
+        })
+    return rows, time.perf_counter() - started
+
+
+# -- tables ------------------------------------------------------------------------------------------
+def ether(wei: float) -> float:
+    return wei / ETHER
+
+
+def money_table(rows: list[dict]) -> pd.DataFrame:
+    """Per rule: the attacker's and the honest contributor's fortunes, the provider's, accuracy."""
+    table = {}
+    for rule in ("new", "old", "paper"):
+        att = np.array([r[rule]["attacker"] for r in rows], dtype=float)
+        hon = np.array([r[rule]["honest"] for r in rows], dtype=float)
+        table[rule] = {
+            "att loses": f"{np.mean(att < 0):.0%}",
+            "att mean": ether(att.mean()), "att min": ether(att.min()), "att max": ether(att.max()),
+            "hon mean": ether(hon.mean()), "hon gains": f"{np.mean(hon > 0):.0%}",
+            "hon > att": f"{np.mean(hon > att):.0%}",
+            "provider": ether(np.mean([r[rule]["provider"] for r in rows])),
+            "acc": f"{np.mean([r[rule]['acc0'] for r in rows]):.3f} → {np.mean([r[rule]['acc1'] for r in rows]):.3f}",
+        }
+    return pd.DataFrame(table).T
+
+
+def chain_table(rows: list[dict]) -> pd.DataFrame:
+    """The new market's own numbers and the checks."""
+    def mean_counts(role):
+        c = np.mean([r["in_market"][role] for r in rows], axis=0)
+        return "/".join(f"{v:.1f}" for v in c)
+
+    return pd.DataFrame([{
+        "markets": len(rows),
+        "scorer fees": ether(np.mean([r["fees"] for r in rows])),
+        "burned": ether(np.mean([r["burned"] for r in rows])),
+        "hon +/0/−": mean_counts(HONEST), "att +/0/−": mean_counts(ATTACKER),
+        "twin mismatches": sum(r["mismatches"] for r in rows) + sum(not r["chain_agrees"] for r in rows),
+        "not conserved": sum(not r["conserved"] for r in rows),
+        "acc dropped": sum(not r["not_worse"] for r in rows),
+    }], index=["new (chain)"])
+
+
+def effect_table(rows: list[dict]) -> pd.DataFrame:
+    """The honest data's own effect (twin only), per market on average."""
+    e = [r["effects"] for r in rows]
+
+    def mean_counts(values):
+        return "/".join(f"{v:.1f}" for v in np.mean(values, axis=0))
+
+    out = {
+        "honest alone, greedy": {"Σ score": f"{np.mean([x['hon_sum'] for x in e]):+.2f}",
+                                 "+/0/−": mean_counts([x["hon_counts"] for x in e])},
+        "attacker alone, greedy": {"Σ score": f"{np.mean([x['att_sum'] for x in e]):+.2f}",
+                                   "+/0/−": mean_counts([x["att_counts"] for x in e])},
+    }
+    for label, key in (("honest, 1 step on initial (market's step)", "step"),
+                       ("honest, 1 step on initial (just enough)", "step_min")):
+        if key in e[0]:
+            scores = [x[key] for x in e]
+            out[label] = {"Σ score": f"{np.mean([sum(s) for s in scores]):+.2f}",
+                          "+/0/−": mean_counts([counts(s) for s in scores]),
+                          "mean score": f"{np.mean(scores):+.3f}"}
+    return pd.DataFrame(out).T.fillna("")
+
+
+def curse_table(rows: list[dict]) -> pd.DataFrame:
+    """Honest contributions alone, greedy (harmful ones undone) against keep-all: the mean score of
+    a contribution on the evaluation set and on held-out data (rescaled to the evaluation set's
+    size), each against the model as the run had it; and the final model's accuracy gains."""
+    e = [r["effects"] for r in rows]
+    out = {}
+    for run in ("greedy", "keep all"):
+        m = {k: np.mean([x[run][k] for x in e]) for k in ("eval", "held", "gain_eval", "gain_held")}
+        out[run] = {"score eval": f"{m['eval']:+.3f}", "score held-out": f"{m['held']:+.3f}",
+                    "eval − held-out": f"{m['eval'] - m['held']:+.3f}",
+                    "Δacc eval": f"{m['gain_eval']:+.4f}", "Δacc held-out": f"{m['gain_held']:+.4f}"}
+    return pd.DataFrame(out).T
+
+
+def summary_row(shape: str, rows: list[dict], seconds: float) -> dict:
+    new, old, paper = ([r[rule] for r in rows] for rule in ("new", "old", "paper"))
+    return {
+        "shape": shape, "markets": len(rows), "seconds": f"{seconds:.1f}",
+        "mismatches": sum(r["mismatches"] for r in rows) + sum(not r["chain_agrees"] for r in rows),
+        "att loses new/old/paper": "/".join(f"{np.mean([m['attacker'] < 0 for m in x]):.0%}" for x in (new, old, paper)),
+        "att mean new/old/paper": "/".join(f"{ether(np.mean([m['attacker'] for m in x])):+.4f}" for x in (new, old, paper)),
+        "hon mean new/old/paper": "/".join(f"{ether(np.mean([m['honest'] for m in x])):+.4f}" for x in (new, old, paper)),
+        "acc new/keep-all": f"{np.mean([m['acc0'] for m in new]):.3f}→{np.mean([m['acc1'] for m in new]):.3f}/"
+                            f"{np.mean([m['acc1'] for m in old]):.3f}",
+    }
+
+
+def shape_job(shape: str, markets: int) -> tuple[str, list[dict], float]:
+    """One shape in a process of its own, on a fresh revm lab."""
+    rows, seconds = run_shape(Lab(engine="revm"), shape, markets)
+    print(f"  {shape}: {markets} markets in {seconds:.1f} s", file=sys.stderr, flush=True)
+    return shape, rows, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markets", type=int, default=50, help="markets per shape (seeds 0 … N−1; default 50)")
+    parser.add_argument("--quick", action="store_true", help="3 markets per shape: a smoke run")
+    parser.add_argument("--shape", action="append", metavar="|".join(SHAPES),
+                        help="run only this shape, or every shape whose name starts with it (repeatable)")
+    parser.add_argument("--jobs", type=int, default=2, help="shapes run in parallel processes (default 2)")
+    args = parser.parse_args()
+    markets = 3 if args.quick else args.markets
+    wanted = args.shape or SHAPES
+    shapes = [s for s in SHAPES if any(s == p or (p not in SHAPES and s.startswith(p)) for p in wanted)]
+    if not shapes or markets < 1 or args.jobs < 1:
+        parser.error(f"choose shapes among {', '.join(SHAPES)}, at least one market and at least one job.")
+
+    print(f"Bounty {ether(BOUNTY)} ether; stakes {ether(STAKE)} ether each; scoring fee {ether(RULES.scoring_fee)} "
+          f"ether; {PIECES} pieces. Money in ether, per market, net (after − before); 'att' attacker, 'hon' "
+          f"honest; +/0/− mean counts of helpful/neutral/harmful contributions per market.", flush=True)
+    total = time.perf_counter()
+    # The slowest shapes (naive Bayes: its twin's evaluation is the slowest Python) start first.
+    order = sorted(shapes, key=lambda s: not s.endswith("-NB"))
+    with ProcessPoolExecutor(max_workers=min(args.jobs, len(shapes))) as pool:
+        done = {shape: (rows, seconds) for shape, rows, seconds in pool.map(shape_job, order, [markets] * len(order))}
+    wall = time.perf_counter() - total
+
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.float_format", lambda v: f"{v:+.4f}")
+    summary = []
+    for shape in shapes:
+        rows, seconds = done[shape]
+        print(f"\n=== {shape}: {markets} markets, {seconds:.1f} s ===")
+        print(money_table(rows).to_string())
+        print(chain_table(rows).to_string())
+        print("The honest data's own effect (twin, from the initial model):")
+        print(effect_table(rows).to_string())
+        print("Winner's curse (honest contributions alone):")
+        print(curse_table(rows).to_string())
+        summary.append(summary_row(shape, rows, seconds))
+    print("\n=== Summary ===")
+    print(pd.DataFrame(summary).set_index("shape").to_string())
+    print(f"\nTotal wall time {wall:.1f} s ({min(args.jobs, len(shapes))} processes)")
+
+
+if __name__ == "__main__":
+    main()
