@@ -72,10 +72,9 @@ STEP_X, STEP_Y = [[0], [1]] * 3, [1, 0] * 3
 def open_market(lab: Lab, model, X_test, y_test, *, pieces: int = 3, bounty: int = BOUNTY,
                 rules: PredictionMarket = RULES) -> MarketTrainer:
     """Deploy, commit and reveal the chosen piece: participation is open."""
-    provider = lab.accounts[0]
-    trainer = lab.deploy(model, incentive=rules, sender=provider)
-    trainer.commit(X_test, y_test, bounty=bounty, pieces=pieces, seed=7, sender=provider)
-    trainer.reveal_chosen_piece(sender=provider)
+    trainer = initialised_market(lab, model, rules)
+    trainer.commit(X_test, y_test, bounty=bounty, pieces=pieces, seed=7, sender=lab.accounts[0])
+    trainer.reveal_chosen_piece(sender=lab.accounts[0])
     return trainer
 
 
@@ -323,7 +322,6 @@ def test_a_contribution_the_model_refuses_is_skipped_with_score_zero_and_not_kep
     assert trainer.owed(a[2]) == 1_000 - RULES.scoring_fee
 
 
-
 # -- the model the market leaves behind ------------------------------------------------------------
 N_PROPERTY_FEATURES = 6
 PROPERTY_TEST = [(0, 1), (2,), (3, 4), (5,), (1, 2), (0, 5), (3,), (4, 5)]
@@ -331,7 +329,7 @@ PROPERTY_LABELS = [1, 0, 1, 0, 1, 0, 1, 0]
 property_samples = st.sets(st.integers(0, N_PROPERTY_FEATURES - 1), min_size=1, max_size=3).map(
     lambda s: tuple(sorted(s)))
 #: A contribution: a sample and its label, or a test sample with its label flipped (the attack
-#: that hurts the most), by one of four contributors.
+#: that hurts the most).
 property_contributions = st.one_of(
     st.tuples(property_samples, st.integers(0, 1)),
     st.sampled_from(range(len(PROPERTY_TEST))).map(lambda i: (PROPERTY_TEST[i], 1 - PROPERTY_LABELS[i])),
@@ -503,8 +501,9 @@ def test_a_sample_within_max_sample_bytes_never_locks_scoring(revm_lab):
         with revm_lab.reverts("MarketNotOver"):
             trainer.withdraw(sender=a[1])
         pytest.fail(f"scoring is stuck: process, sent with the whole {TX_GAS_CAP:,} gas, reverts with "
-                    f"{error.reason} at the first step of its batch, which every batch starts with; a year later the market is still {trainer.phase.name}, withdrawals "
-                    f"revert MarketNotOver, and {revm_lab.balance(trainer):,} wei are locked")
+                    f"{error.reason} at the first step of its batch, where every batch starts; a year later "
+                    f"the market is still {trainer.phase.name}, withdrawals revert MarketNotOver, and "
+                    f"{revm_lab.balance(trainer):,} wei are locked")
     assert trainer.phase == Phase.FINISHED
     withdraw_everything(trainer, a)
     assert revm_lab.balance(trainer) == 0
@@ -608,7 +607,6 @@ def test_finding_4_a_provider_who_never_reveals_loses_the_bounty_whatever_accoun
     assert revm_lab.balance(trainer) == 0
 
 
-
 def test_finding_5_scoring_is_paid_by_the_contribution_and_agreement_skips_the_evaluation(revm_lab):
     """Old: scoring could be griefed for free (every contribution, however useless, cost its scorer
     a whole evaluation and paid nothing)."""
@@ -643,13 +641,15 @@ def test_finding_6_re_rolling_the_draw_costs_the_whole_bounty(revm_lab):
     trainer = initialised_market(revm_lab, step_model())
     start, burned = revm_lab.balance(provider), revm_lab.balance(BURN_ADDRESS)
     trainer.commit(STEP_X, STEP_Y, bounty=BOUNTY, pieces=3, seed=7, sender=provider)
+    chosen = trainer.pieces[trainer.chosen_piece()]
     assert not [name for name in dir(trainer.contract) if "cancel" in name.lower()]  # no way back
-    revm_lab.time_travel(blocks=256)  # the draw is still readable: the last block to reveal it
-    assert trainer.phase == Phase.COMMITTED
-    revm_lab.time_travel(blocks=1)
-    assert trainer.phase == Phase.CANCELLED
+    with revm_lab.anchor():  # the 256th block after the commitment may still reveal the draw
+        revm_lab.time_travel(blocks=255)
+        trainer.reveal_chosen_piece(sender=provider)
+    revm_lab.time_travel(blocks=256)
     with revm_lab.reverts("MarketLapsed"):
-        trainer.contract.revealChosenPiece(trainer.pieces[0].data, sender=provider)
+        trainer.contract.revealChosenPiece(chosen.data, sender=provider)  # in the 257th block
+    assert trainer.phase == Phase.CANCELLED
     with revm_lab.reverts("NothingToWithdraw"):
         trainer.withdraw(sender=provider)  # the bounty is not the provider's any more
     trainer.lapse(sender=a[3])
