@@ -57,9 +57,10 @@ classifies that contribution itself right: the gap between the two is the oversh
 learning-rate-1 step. Last, the winner's curse: the honest contributions alone, greedy (harmful
 ones undone) against keeping every one, each contribution scored on the evaluation set and on
 held-out data the market never sees (A: 2,000 fresh samples; B: the training sentences used neither
-for fitting nor as contributions), against the model as that run had it. Keeping only what helped
-on the evaluation set tunes the model to it, so later contributions look worse there than on the
-held-out data; keeping everything shows no such gap.
+for fitting nor as contributions), against the model as that run had it. If keeping only what
+helped on the evaluation set tunes the model to that set, contributions score lower there than on
+the held-out data, and the greedy model's gain on the evaluation set overstates its gain on
+held-out data; keeping everything selects nothing, so it should show no such gap.
 
 Profits are in ether, net of the stakes (what an account has after the market minus before).
 
@@ -278,6 +279,18 @@ def net(roles: list[str], payouts: list[int], role: str, per_contribution: int =
 
 
 # -- the other rules, in pure Python -----------------------------------------------------------------
+def right(model, evaluation: Evaluation) -> int:
+    """``right_answers``, with a naive Bayes model's per-class terms computed once per evaluation
+    instead of once per sample (by the twin's own ``_class_terms``: the same answers, faster)."""
+    if not isinstance(model, NaiveBayes):
+        return right_answers(model, evaluation)
+    model._class_terms = [model._class_terms(c) for c in range(model.n_classes_)].__getitem__
+    try:
+        return right_answers(model, evaluation)
+    finally:
+        del model._class_terms
+
+
 def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> tuple[list[int], Any]:
     """Train on every contribution in order, harmful ones too; right answers after each, and the model."""
     model = copy.deepcopy(model)
@@ -287,7 +300,7 @@ def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> tup
             model._update_sample(e.sample, e.label)
         except ConfigError:  # the contract's model refuses: skipped, nothing changes
             pass
-        after.append(right_answers(model, evaluation))
+        after.append(right(model, evaluation))
     return after, model
 
 
@@ -366,15 +379,15 @@ def single_step(model, entry: MarketEntry, evaluation: Evaluation, base: int, mi
         just_enough(model, entry) if minimal else model._update_sample(entry.sample, entry.label)
     except ConfigError:
         return 0
-    return right_answers(model, evaluation) - base
+    return right(model, evaluation) - base
 
 
 def held_out_scores(model, entries: list[MarketEntry], kept: list[bool], held_out: Evaluation, scale: float):
     """Each contribution's score on the held-out data, against the model as the run had it then
     (``kept``: which contributions the run kept), rescaled to the evaluation set's size; and the
     held-out accuracy gain of the run's final model."""
-    model, right = copy.deepcopy(model), right_answers(model, held_out)
-    start, scores = right, []
+    model, correct = copy.deepcopy(model), right(model, held_out)
+    start, scores = correct, []
     for e, keep in zip(entries, kept):
         trial = copy.deepcopy(model)
         try:
@@ -382,11 +395,11 @@ def held_out_scores(model, entries: list[MarketEntry], kept: list[bool], held_ou
         except ConfigError:
             scores.append(0.0)
             continue
-        after = right_answers(trial, held_out)
-        scores.append((after - right) * scale)
+        after = right(trial, held_out)
+        scores.append((after - correct) * scale)
         if keep:
-            model, right = trial, after
-    return scores, (right - start) / len(held_out)
+            model, correct = trial, after
+    return scores, (correct - start) / len(held_out)
 
 
 def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], evaluation: Evaluation,
@@ -429,6 +442,7 @@ def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float]:
         entries = [MarketEntry(x, y, role, STAKE) for role, x, y in spec.contributions]
         after, _ = train_once(spec.model, entries, evaluation)
         size = len(evaluation)
+        assert right(spec.model, evaluation) == twin.baseline  # the faster evaluation answers as the twin
         old, paper = old_rule(twin.baseline, after, entries), paper_rule(twin.baseline, after, entries, size)
         rows.append({
             "seed": seed, "mismatches": chain["mismatches"], "conserved": chain["conserved"],
