@@ -259,23 +259,19 @@ def run_on_chain(lab: Lab, spec: MarketSpec) -> dict:
             + (baseline != twin.baseline) + (correct != twin.final)
             + (model_state(trainer.local_model()) != model_state(twin.model)))
         conserved = sum(lab.balance(x) for x in held) == wei_before and lab.balance(trainer.address) == 0
-        evaluation = [(s, label) for p in trainer.evaluation_set() for s, label in zip(p.samples, p.labels)]
         roles = [c[0] for c in spec.contributions]
+        profit = {role: lab.balance(who[role]) - start[who[role]] for role in (HONEST, ATTACKER)}
+        # what the twin's payouts make of each side: its payouts, less the fee of each contribution
+        mismatches += sum(profit[role] != sum(p - RULES.scoring_fee for r, p in zip(roles, twin.payouts) if r == role)
+                          for role in profit)
+        evaluation = [(s, label) for p in trainer.evaluation_set() for s, label in zip(p.samples, p.labels)]
         return {
             "twin": twin, "evaluation": evaluation, "roles": roles,
             "mismatches": mismatches, "conserved": conserved, "not_worse": correct >= baseline,
-            "honest": net(roles, twin.payouts, HONEST, -RULES.scoring_fee),
-            "attacker": net(roles, twin.payouts, ATTACKER, -RULES.scoring_fee),
-            "provider": owed[provider] - BOUNTY, "fees": owed[scorer], "burned": finished["burned"],
+            "honest": profit[HONEST], "attacker": profit[ATTACKER], "provider": lab.balance(provider) - start[provider],
+            "fees": lab.balance(scorer) - start[scorer], "burned": lab.balance(BURN_ADDRESS) - burn_start,
             "acc0": baseline / evaluation_size, "acc1": correct / evaluation_size,
-            "chain_profit": {HONEST: lab.balance(who[HONEST]) - start[who[HONEST]],
-                             ATTACKER: lab.balance(who[ATTACKER]) - start[who[ATTACKER]]},
         }
-
-
-def net(roles: list[str], payouts: list[int], role: str, per_contribution: int = 0) -> int:
-    """A role's profit from its contributions' payouts (plus a fixed amount per contribution)."""
-    return sum(p + per_contribution for r, p in zip(roles, payouts) if r == role)
 
 
 # -- the other rules, in pure Python -----------------------------------------------------------------
@@ -291,8 +287,8 @@ def right(model, evaluation: Evaluation) -> int:
         del model._class_terms
 
 
-def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> tuple[list[int], Any]:
-    """Train on every contribution in order, harmful ones too; right answers after each, and the model."""
+def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> list[int]:
+    """Train on every contribution in order, harmful ones too: the right answers after each."""
     model = copy.deepcopy(model)
     after = []
     for e in entries:
@@ -301,7 +297,7 @@ def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> tup
         except ConfigError:  # the contract's model refuses: skipped, nothing changes
             pass
         after.append(right(model, evaluation))
-    return after, model
+    return after
 
 
 def old_rule(baseline: int, after: list[int], entries: list[MarketEntry]) -> dict[str, int]:
@@ -376,7 +372,10 @@ def single_step(model, entry: MarketEntry, evaluation: Evaluation, base: int, mi
     as the market trains (or with the just-enough step)."""
     model = copy.deepcopy(model)
     try:
-        just_enough(model, entry) if minimal else model._update_sample(entry.sample, entry.label)
+        if minimal:
+            just_enough(model, entry)
+        else:
+            model._update_sample(entry.sample, entry.label)
     except ConfigError:
         return 0
     return right(model, evaluation) - base
@@ -414,7 +413,7 @@ def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], eval
                               scoring_fee=RULES.scoring_fee, scorer="scorer")
 
     g_honest, g_attacker = greedy(honest), greedy(attacker)
-    after, _ = train_once(spec.model, honest, evaluation)
+    after = train_once(spec.model, honest, evaluation)
     all_scores = [int(v) for v in np.diff([baseline] + after)]
     g_held, g_held_gain = held_out_scores(spec.model, honest, g_honest.kept, spec.held_out, scale)
     a_held, a_held_gain = held_out_scores(spec.model, honest, [True] * len(honest), spec.held_out, scale)
@@ -433,21 +432,21 @@ def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], eval
 
 
 # -- one shape ---------------------------------------------------------------------------------------
-def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float]:
-    rows, started = [], time.perf_counter()
+def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float, float]:
+    """Every market of a shape; the rows, and the wall and CPU seconds they took."""
+    rows, started, cpu = [], time.perf_counter(), time.process_time()
     for seed in range(markets):
         spec = SHAPE_BUILDERS[shape](seed)
         chain = run_on_chain(lab, spec)
         twin, evaluation, roles = chain["twin"], chain["evaluation"], chain["roles"]
         entries = [MarketEntry(x, y, role, STAKE) for role, x, y in spec.contributions]
-        after, _ = train_once(spec.model, entries, evaluation)
+        after = train_once(spec.model, entries, evaluation)
         size = len(evaluation)
         assert right(spec.model, evaluation) == twin.baseline  # the faster evaluation answers as the twin
         old, paper = old_rule(twin.baseline, after, entries), paper_rule(twin.baseline, after, entries, size)
         rows.append({
             "seed": seed, "mismatches": chain["mismatches"], "conserved": chain["conserved"],
             "not_worse": chain["not_worse"], "fees": chain["fees"], "burned": chain["burned"],
-            "chain_agrees": chain["chain_profit"] == {HONEST: chain["honest"], ATTACKER: chain["attacker"]},
             "new": {"attacker": chain["attacker"], "honest": chain["honest"], "provider": chain["provider"],
                     "acc0": chain["acc0"], "acc1": chain["acc1"]},
             "old": {"attacker": old[ATTACKER], "honest": old[HONEST],
@@ -458,7 +457,7 @@ def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float]:
             "in_market": {r: counts([s for s, role in zip(twin.scores, roles) if role == r]) for r in (HONEST, ATTACKER)},
             "effects": effects(spec, entries, roles, evaluation, twin.baseline),
         })
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, time.process_time() - cpu
 
 
 # -- tables ------------------------------------------------------------------------------------------
@@ -494,7 +493,7 @@ def chain_table(rows: list[dict]) -> pd.DataFrame:
         "scorer fees": ether(np.mean([r["fees"] for r in rows])),
         "burned": ether(np.mean([r["burned"] for r in rows])),
         "hon +/0/−": mean_counts(HONEST), "att +/0/−": mean_counts(ATTACKER),
-        "twin mismatches": sum(r["mismatches"] for r in rows) + sum(not r["chain_agrees"] for r in rows),
+        "twin mismatches": sum(r["mismatches"] for r in rows),
         "not conserved": sum(not r["conserved"] for r in rows),
         "acc dropped": sum(not r["not_worse"] for r in rows),
     }], index=["new (chain)"])
@@ -537,11 +536,11 @@ def curse_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out).T
 
 
-def summary_row(shape: str, rows: list[dict], seconds: float) -> dict:
+def summary_row(shape: str, rows: list[dict], seconds: float, cpu: float) -> dict:
     new, old, paper = ([r[rule] for r in rows] for rule in ("new", "old", "paper"))
     return {
-        "shape": shape, "markets": len(rows), "seconds": f"{seconds:.1f}",
-        "mismatches": sum(r["mismatches"] for r in rows) + sum(not r["chain_agrees"] for r in rows),
+        "shape": shape, "markets": len(rows), "wall s": f"{seconds:.1f}", "CPU s": f"{cpu:.1f}",
+        "mismatches": sum(r["mismatches"] for r in rows),
         "att loses new/old/paper": "/".join(f"{np.mean([m['attacker'] < 0 for m in x]):.0%}" for x in (new, old, paper)),
         "att mean new/old/paper": "/".join(f"{ether(np.mean([m['attacker'] for m in x])):+.4f}" for x in (new, old, paper)),
         "hon mean new/old/paper": "/".join(f"{ether(np.mean([m['honest'] for m in x])):+.4f}" for x in (new, old, paper)),
@@ -550,11 +549,11 @@ def summary_row(shape: str, rows: list[dict], seconds: float) -> dict:
     }
 
 
-def shape_job(shape: str, markets: int) -> tuple[str, list[dict], float]:
+def shape_job(shape: str, markets: int) -> tuple[str, list[dict], float, float]:
     """One shape in a process of its own, on a fresh revm lab."""
-    rows, seconds = run_shape(Lab(engine="revm"), shape, markets)
+    rows, seconds, cpu = run_shape(Lab(engine="revm"), shape, markets)
     print(f"  {shape}: {markets} markets in {seconds:.1f} s", file=sys.stderr, flush=True)
-    return shape, rows, seconds
+    return shape, rows, seconds, cpu
 
 
 def main() -> None:
@@ -578,7 +577,7 @@ def main() -> None:
     # The slowest shapes (naive Bayes: its twin's evaluation is the slowest Python) start first.
     order = sorted(shapes, key=lambda s: not s.endswith("-NB"))
     with ProcessPoolExecutor(max_workers=min(args.jobs, len(shapes))) as pool:
-        done = {shape: (rows, seconds) for shape, rows, seconds in pool.map(shape_job, order, [markets] * len(order))}
+        done = {shape: rest for shape, *rest in pool.map(shape_job, order, [markets] * len(order))}
     wall = time.perf_counter() - total
 
     pd.set_option("display.width", 200)
@@ -586,15 +585,15 @@ def main() -> None:
     pd.set_option("display.float_format", lambda v: f"{v:+.4f}")
     summary = []
     for shape in shapes:
-        rows, seconds = done[shape]
-        print(f"\n=== {shape}: {markets} markets, {seconds:.1f} s ===")
+        rows, seconds, cpu = done[shape]
+        print(f"\n=== {shape}: {markets} markets, {seconds:.1f} s wall, {cpu:.1f} s CPU ===")
         print(money_table(rows).to_string())
         print(chain_table(rows).to_string())
         print("The honest data's own effect (twin, from the initial model):")
         print(effect_table(rows).to_string())
         print("Winner's curse (honest contributions alone):")
         print(curse_table(rows).to_string())
-        summary.append(summary_row(shape, rows, seconds))
+        summary.append(summary_row(shape, rows, seconds, cpu))
     print("\n=== Summary ===")
     print(pd.DataFrame(summary).set_index("shape").to_string())
     print(f"\nTotal wall time {wall:.1f} s ({min(args.jobs, len(shapes))} processes)")
