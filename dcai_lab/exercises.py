@@ -143,8 +143,32 @@ def check_sponsored(trainer, contributor: str, sponsor: str) -> None:
              f"trainer.add_data_for(signed, sender={names[1]}).")
 
 
+def check_payout(trainer, stake: int, score: int, answer: int | None) -> None:
+    """Exercise 05.1: what a contribution staking ``stake`` wei and scoring ``score`` withdraws from
+    ``trainer``'s market: the stake minus the scoring fee, plus the gain or minus the loss, each
+    ``min(|score| · price, stake − fee)``."""
+    if answer is None:
+        return _verdict("set dave_withdraws to a whole number of wei.")
+    if not isinstance(answer, int) or isinstance(answer, bool):
+        return _verdict(f"{answer!r} is not a whole number: payouts are in wei; multiply and use min(), not /.")
+    price, fee = int(trainer.contract.pricePerPoint()), int(trainer.contract.scoringFee())
+    at_risk = stake - fee
+    change = min(abs(score) * price, at_risk)
+    expected = at_risk + (change if score > 0 else -change)
+    if answer == expected:
+        return _verdict(None)
+    if answer == stake + (change if score > 0 else -change):
+        return _verdict(f"{answer:,} wei forgets the scoring fee: {fee:,} wei of the stake go to the scorer, so only "
+                        f"stake − fee is at risk, and that is what comes back before the gain or loss.")
+    if answer == at_risk + (score * price):
+        return _verdict(f"{answer:,} wei forgets the cap: a gain or loss is at most what is at risk, "
+                        f"min(|score| · price, stake − fee), with price = trainer.contract.pricePerPoint().")
+    _verdict(f"{answer:,} wei is not it; withdraws = (stake − fee) + min(score · price, stake − fee) for a score "
+             f"above 0, with price = trainer.contract.pricePerPoint() and fee = trainer.contract.scoringFee().")
+
+
 def check_drawn_piece(trainer, n_pieces: int, answer: int | None) -> None:
-    """Exercise 05.1: the piece the commit block's hash draws among ``n_pieces``."""
+    """Exercise 05.2: the piece the commit block's hash draws among ``n_pieces``."""
     if answer is None:
         return _verdict("set piece_of_6 to a piece index.")
     block_hash = trainer.lab.w3.eth.get_block(trainer.contract.commitBlock())["hash"]
@@ -154,31 +178,27 @@ def check_drawn_piece(trainer, n_pieces: int, answer: int | None) -> None:
     _verdict(None)
 
 
-def check_share_if(trainer, who: str, changed_scores: dict[int, int], answer: int | None) -> None:
-    """Exercise 05.2: ``who``'s pool share had some contributions scored ``changed_scores``."""
-    if answer is None:
-        return _verdict("set carol_share to a whole number of wei.")
-    helpful: dict[str, int] = {}
-    for c, score in zip(trainer.contributions(), trainer.scores()):
-        score = changed_scores.get(c.id, score)
-        if score > 0:
-            helpful[c.contributor] = helpful.get(c.contributor, 0) + score
-    expected = trainer.contract.pool() * helpful.get(who, 0) // sum(helpful.values())
-    if answer != expected:
-        return _verdict(f"{answer!r} is not it; P changes with the new score: share = pool * S_a // P, with "
-                        "S_a the sum of the address's positive scores and P the sum over every address.")
-    _verdict(None)
+def check_next_losers(trainer, X, y, answer: int | None) -> None:
+    """Exercise 05.3: how many of the samples ``X`` (labels ``y``), each contributed alone to the model
+    ``trainer``'s market left behind, would score below 0 on the market's evaluation set."""
+    import copy
 
-
-def check_cancelled_credit(trainer, who: str, answer: int | None) -> None:
-    """Exercise 05.3: what ``who`` would be credited if the market were cancelled."""
-    from .incentives.prediction_market import MarketEntry, cancelled_outcome
+    from .incentives.prediction_market import right_answers
 
     if answer is None:
-        return _verdict("set mallory_if_cancelled to a whole number of wei.")
-    entries = [MarketEntry(c.sample, c.label, c.contributor, c.deposit) for c in trainer.contributions()]
-    credit = cancelled_outcome(entries, trainer.contract.bounty(), trainer.contract.provider())
-    if answer != credit.get(who, 0):
-        return _verdict(f"{answer!r} is not it; each contribution gets its stake plus bounty // (number of "
-                        "contributions), and contribution 0 also the remainder; add up the address's contributions.")
-    _verdict(None)
+        return _verdict("set losers to a whole number: how many candidates would score below 0.")
+    model = trainer.local_model()
+    evaluation = [(s, label) for p in trainer.evaluation_set() for s, label in zip(p.samples, p.labels)]
+    now = right_answers(model, evaluation)
+    scores = [right_answers(copy.deepcopy(model).partial_fit([sample], [int(label)]), evaluation) - now
+              for sample, label in zip(model.to_samples(X), y)]
+    if answer == sum(s < 0 for s in scores):
+        return _verdict(None)
+    hint = ""
+    if answer == sum(s <= 0 for s in scores):
+        hint = " (that counts the scores of 0 too: those lose only the fee, not money at risk)"
+    elif answer == sum(s > 0 for s in scores):
+        hint = " (that counts the ones that would gain)"
+    _verdict(f"{answer!r} is not it{hint}; for each candidate, train a copy of trainer.local_model() on it "
+             f"(copy.deepcopy(model).partial_fit(x, [label])) and compare right_answers(copy, evaluation) "
+             f"with right_answers(model, evaluation); count those that go down.")

@@ -172,20 +172,38 @@ def test_sponsored(lab, small_game, capsys):
 
 @pytest.fixture
 def small_market(lab):
-    """A finished prediction market on the four-word perceptron: alice staked 10**16, bob 2 * 10**16."""
+    """A finished prediction market on the four-word perceptron: price 2 * 10**16 wei per test sample, fee
+    10**15; the evaluation set is [0], [1], [2], [3] labelled 1, 0, 1, 0. Alice's one contribution, [2] as 1,
+    scored 0 (it fixes [2] and breaks [3]), so the model left behind predicts 1, 0, 1, 1."""
     from dcai_lab.incentives.prediction_market import PredictionMarket
     from dcai_lab.models import SparsePerceptron
 
     market = lab.deploy(SparsePerceptron(n_features=4).fit([[0], [1]], [1, 0]),
-                        PredictionMarket(min_stake=10**16, participation_time=100, reveal_time=100))
-    market.commit([[0], [1], [2], [3]] * 2, [1, 0, 1, 0] * 2, bounty=10**18 + 1, pieces=2, seed=1)
+                        PredictionMarket(min_stake=10**16, scoring_fee=10**15, participation_time=100, reveal_time=100))
+    market.commit([[0], [1], [2], [3]] * 2, [1, 0, 1, 0] * 2, bounty=8 * 10**16, pieces=2, seed=1)
     market.reveal_chosen_piece()
     market.add_data([2], 1, sender=lab.accounts.alice, value=10**16)
-    market.add_data([0], 1, sender=lab.accounts.bob, value=2 * 10**16)
     lab.time_travel(seconds=market.contract.participationEnd() - lab.timestamp)
-    market.reveal_pieces()
+    market.reveal_test_set()
     market.process()
     return market
+
+
+def test_payout(small_market, capsys):
+    stake, at_risk = 2 * 10**16, 2 * 10**16 - 10**15
+    right = at_risk + at_risk  # a score of 3 is worth 6 * 10**16, capped at what is at risk
+    for answer in (None, 0.038, stake + at_risk, at_risk + 6 * 10**16, right - 1, right):
+        exercises.check_payout(small_market, stake, 3, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set dave_withdraws to a whole number of wei."
+    assert out[1].startswith("not yet: 0.038 is not a whole number")
+    assert "forgets the scoring fee" in out[2] and "forgets the cap" in out[3]
+    assert out[4].startswith(f"not yet: {right - 1:,} wei is not it") and out[5] == "correct"
+
+
+def test_payout_of_a_loss(small_market, capsys):
+    exercises.check_payout(small_market, 5 * 10**16, -1, 5 * 10**16 - 10**15 - 2 * 10**16)
+    assert capsys.readouterr().out == "correct\n"
 
 
 def test_drawn_piece(lab, small_market, capsys):
@@ -198,21 +216,13 @@ def test_drawn_piece(lab, small_market, capsys):
     assert out[1].startswith(f"not yet: piece {(right + 1) % 6} is not it") and out[2] == "correct"
 
 
-def test_share_if(lab, small_market, capsys):
-    alice = lab.accounts.alice
-    right = small_market.contract.pool() * 3 // 4  # alice 3 of P = 3 + 1
-    for answer in (None, right + 1, right):
-        exercises.check_share_if(small_market, alice, {0: 3, 1: 1}, answer)
+def test_next_losers(small_market, capsys):
+    # After the market: [1] as 1 breaks [1] (score -1, twice), [3] as 1 changes nothing, [3] as 0 fixes [3]
+    # (+1), [0] as 1 changes nothing. Two would lose; four score 0 or less; one would gain.
+    X, y = [[1], [1], [3], [3], [0]], [1, 1, 1, 0, 1]
+    for answer in (None, 4, 1, 3, 2):
+        exercises.check_next_losers(small_market, X, y, answer)
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "not yet: set carol_share to a whole number of wei."
-    assert out[1].startswith("not yet: ") and out[2] == "correct"
-
-
-def test_cancelled_credit(lab, small_market, capsys):
-    alice = lab.accounts.alice
-    right = 10**16 + (10**18 + 1) // 2 + 1  # stake, half the bounty, and the odd wei for contribution 0
-    for answer in (None, right - 1, right):
-        exercises.check_cancelled_credit(small_market, alice, answer)
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == "not yet: set mallory_if_cancelled to a whole number of wei."
-    assert out[1].startswith("not yet: ") and out[2] == "correct"
+    assert out[0] == "not yet: set losers to a whole number: how many candidates would score below 0."
+    assert "counts the scores of 0 too" in out[1] and "counts the ones that would gain" in out[2]
+    assert out[3].startswith("not yet: 3 is not it;") and out[4] == "correct"
