@@ -1,5 +1,5 @@
 """One scripted scenario on every engine: identical results, events, state and gas; and running
-out of gas reads the same everywhere.
+out of gas reads the same everywhere; and every engine says how a contract was created.
 
 The rpc engine runs against a real anvil node started by the test on a free loopback port.
 """
@@ -7,9 +7,11 @@ The rpc engine runs against a real anvil node started by the test on a free loop
 from collections.abc import Iterator
 
 import pytest
+import rlp
+from eth_utils import keccak, to_checksum_address
 
 from dcai_lab import Lab, RevertError
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.engines._base import TX_GAS_CAP, Creation
 from dcai_lab.errors import OutOfGasError
 
 ETHER = 10**18
@@ -137,3 +139,54 @@ def test_a_revert_without_data_is_not_called_out_of_gas(any_lab):
         any_lab.send_ether(jar, 1)  # TipJar has no receive function: an empty revert, gas left over
     assert not isinstance(caught.value, OutOfGasError)
     assert (caught.value.reason, caught.value.error_name) == ("reverted without a reason", None)
+
+
+# -- how a contract was created --------------------------------------------------------------------
+
+#: Creation code that creates a child while it runs, then deploys itself; each gets one zero
+#: byte (STOP) as code. The child's creation code is PUSH1 1 PUSH1 0 RETURN (60016000f3).
+PARENT = bytes.fromhex(
+    "6460016000f3" "6000" "52"      # PUSH5 <child's creation code>, PUSH1 0, MSTORE: it is memory[27:32]
+    "6005" "601b" "6000" "f0" "50"  # CREATE(value 0, offset 27, size 5), POP the child's address
+    "6001" "6000" "f3"              # RETURN(0, 1): memory[0], a zero byte
+)
+
+
+def _child_of(parent: str) -> str:
+    """The address of the first contract ``parent`` creates (CREATE, a contract's nonce starts at 1)."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(parent[2:]), 1]))[12:])
+
+
+def test_creation_names_the_transaction_and_its_creation_code(any_lab):
+    engine = any_lab._engine
+    engine.mine(blocks=3)
+    receipt = engine.transact(engine.accounts[1], None, PARENT)
+    engine.mine(blocks=4)
+    parent, child = receipt.contract_address, _child_of(receipt.contract_address)
+    assert engine.code(parent) == engine.code(child) == b"\0"
+    assert engine.creation(parent) == Creation(receipt.tx_hash, by_contract=False, initcode=PARENT)
+    assert engine.creation(child) == Creation(receipt.tx_hash, by_contract=True, initcode=None)
+    assert engine.creation(engine.accounts[1]) is None  # an account without code
+
+
+def test_creation_records_follow_the_anchor(any_lab):
+    engine, (_, alice, bob) = any_lab._engine, any_lab.accounts[:3]
+    kept = engine.transact(alice, None, PARENT)
+    with any_lab.anchor():
+        undone = engine.transact(bob, None, PARENT)
+        assert engine.creation(undone.contract_address) == Creation(undone.tx_hash, False, PARENT)
+    assert engine.creation(undone.contract_address) is None
+    assert engine.creation(_child_of(undone.contract_address)) is None
+    assert engine.creation(kept.contract_address) == Creation(kept.tx_hash, False, PARENT)
+    other = PARENT + b"\0"  # other creation code (a byte after RETURN), at the same address
+    redone = engine.transact(bob, None, other)
+    assert redone.contract_address == undone.contract_address
+    assert engine.creation(redone.contract_address) == Creation(redone.tx_hash, False, other)
+
+
+@pytest.mark.parametrize("any_lab", ["pyevm", "anvil"], indirect=True)
+def test_creation_finds_contracts_deployed_through_lab_w3(any_lab):
+    tx_hash = any_lab.w3.eth.send_transaction({"from": any_lab.accounts[2], "data": PARENT})
+    address = any_lab.w3.eth.get_transaction_receipt(tx_hash)["contractAddress"]
+    assert any_lab._engine.creation(address) == Creation(tx_hash.to_0x_hex(), False, PARENT)
+    assert any_lab._engine.creation(_child_of(address)) == Creation(tx_hash.to_0x_hex(), True, None)

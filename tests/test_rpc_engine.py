@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dcai_lab import ConfigError, Lab, NotSupportedError
+from dcai_lab._artifacts import load_artifact
 
 ACCOUNT = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 
@@ -82,6 +83,20 @@ def test_an_unreachable_node_is_a_clear_error():
 def test_websocket_urls_are_refused_with_a_reason():
     with pytest.raises(ConfigError, match="WebSocket"):
         Lab("ws://127.0.0.1:8546")
+
+
+def test_a_node_without_otterscan_methods_cannot_say_how_a_contract_was_created(plain_node):
+    with pytest.raises(NotSupportedError, match="cannot say which transaction created a contract: it lacks the "
+                                                "Otterscan method ots_getContractCreator"):
+        Lab(plain_node)._engine.creation(ACCOUNT)
+
+
+def test_attach_on_a_node_without_otterscan_methods_says_it_cannot_verify(plain_node, monkeypatch):
+    trainer_code = load_artifact("SparsePerceptronWithPoints")["deployedBytecode"]
+    monkeypatch.setitem(_PlainNode.answers, "eth_getCode", trainer_code)  # a trainer's code, immutables zero
+    with pytest.raises(NotSupportedError, match=f"lab.attach cannot verify the trainer at {ACCOUNT} on this node: "
+                                                "this node cannot say which transaction created a contract"):
+        Lab(plain_node).attach(ACCOUNT)
 
 
 # -- an anvil left running does not outlive Python ---------------------------------------------------

@@ -81,6 +81,21 @@ class Receipt:
     out_of_gas: bool = False
 
 
+@dataclass(frozen=True)
+class Creation:
+    """How a contract came to be: the transaction that created it and, when that transaction was
+    itself the deployment (no ``to``), its input, the creation code that ran.
+
+    ``by_contract`` says that another contract created it (CREATE or CREATE2) while the transaction
+    ran; ``initcode`` is then None, since no engine here sees the code an inner creation ran.
+    ``tx_hash`` is None only where the engine cannot tell which of a block's transactions it was.
+    """
+
+    tx_hash: str | None
+    by_contract: bool
+    initcode: bytes | None
+
+
 class CallResult(NamedTuple):
     """What a call gave back: its return data, or its revert data when it failed; and whether it
     failed because it ran out of gas (calls get ``TX_GAS_CAP``, like transactions)."""
@@ -132,6 +147,12 @@ class Engine(abc.ABC):
 
     @abc.abstractmethod
     def storage_at(self, address: str, slot: int) -> int: ...
+
+    @abc.abstractmethod
+    def creation(self, address: str) -> Creation | None:
+        """How the contract now at ``address`` was created, or None for an address without code or
+        one whose creation the engine finds no record of. Code alone does not show what a contract
+        holds: creation code may write any storage before returning the code it deploys."""
 
     @property
     @abc.abstractmethod

@@ -22,6 +22,7 @@ from ._base import (
     N_ACCOUNTS,
     TX_GAS_CAP,
     CallResult,
+    Creation,
     Engine,
     Log,
     Receipt,
@@ -189,6 +190,28 @@ class PyEVMEngine(Engine):
 
     def storage_at(self, address: str, slot: int) -> int:
         return int(self.tester.get_storage_at(address, hex(slot)), 16)
+
+    def creation(self, address: str) -> Creation | None:
+        # Read from the chain itself, so it covers transactions sent through `lab.w3` as well as
+        # the engine's own, and follows snapshots. Under Cancun code never goes away once a block
+        # holds it, so the first block with code at `address` is found by bisection.
+        tester, address = self.tester, to_checksum_address(address)
+        if not self._has_code_at(address, "latest") or self._has_code_at(address, 0):
+            return None
+        low, high = 0, self.block_number  # no code at `low`, code at `high`
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if self._has_code_at(address, middle) else (middle, high)
+        hashes = tester.get_block_by_number(high)["transactions"]
+        for tx_hash in hashes:
+            if tester.get_transaction_receipt(tx_hash)["contract_address"] == address:
+                return Creation(tx_hash, False, _bytes(tester.get_transaction_by_hash(tx_hash)["data"]))
+        # No transaction of the block deployed it: a contract created it while one of them ran.
+        return Creation(hashes[0] if len(hashes) == 1 else None, True, None)
+
+    def _has_code_at(self, address: str, block_number: int | str) -> bool:
+        """Whether ``address`` had code in block ``block_number``."""
+        return self.tester.get_code(address, block_number) != "0x"
 
     @property
     def block_number(self) -> int:

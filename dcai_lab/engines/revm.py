@@ -36,6 +36,7 @@ from ._base import (
     N_ACCOUNTS,
     TX_GAS_CAP,
     CallResult,
+    Creation,
     Engine,
     Log,
     Receipt,
@@ -62,6 +63,8 @@ class _Account(NamedTuple):
     nonce: int
     code_hash: str  # hex, no 0x: compared with the dump's as text
     code: bytes
+    # How its code was created: part of the account, so the undo log takes it back with the code.
+    creation: Creation | None = None
 
 
 _EMPTY = _Account(0, 0, _EMPTY_CODE_HASH, b"")
@@ -162,13 +165,15 @@ class RevmEngine(Engine):
         finally:
             evm.revert(checkpoint)
         nonce = self._state.get(sender, _EMPTY).nonce
+        tx_hash = "0x" + keccak(bytes.fromhex(sender[2:]) + nonce.to_bytes(32, "big")).hex()
         # A message call leaves the sender's nonce alone; a deployment bumps it inside revm.
-        self._write_back(dump, bump_nonce=sender if to is not None else None)
+        self._write_back(dump, bump_nonce=sender if to is not None else None,
+                         deployment=(tx_hash, address.lower() if address else None, data))
         self._number, self._timestamp = number, timestamp
         logs = tuple(Log(log.address, tuple(log.data[0]), log.data[1]) for log in result.logs)
         self._logs.extend(Log(log.address, log.topics, log.data, number, timestamp) for log in logs)
         return Receipt(
-            tx_hash="0x" + keccak(bytes.fromhex(sender[2:]) + nonce.to_bytes(32, "big")).hex(),
+            tx_hash=tx_hash,
             success=success,
             gas_used=result.gas_used,
             block_number=number,
@@ -202,6 +207,9 @@ class RevmEngine(Engine):
 
     def storage_at(self, address: str, slot: int) -> int:
         return self._storage.get(address.lower(), {}).get(slot, 0)
+
+    def creation(self, address: str) -> Creation | None:
+        return self._state.get(address.lower(), _EMPTY).creation
 
     @property
     def block_number(self) -> int:
@@ -270,8 +278,12 @@ class RevmEngine(Engine):
             match = _REVERT_OUTPUT.match(str(error))
             return False, (bytes.fromhex(match[1]) if match else b""), None, str(error).startswith(_OUT_OF_GAS)
 
-    def _write_back(self, dump: str, bump_nonce: str | None) -> None:
-        """Put what a transaction changed (read from the journal dump) back into revm, cold."""
+    def _write_back(self, dump: str, bump_nonce: str | None, deployment: tuple[str, str | None, bytes]) -> None:
+        """Put what a transaction changed (read from the journal dump) back into revm, cold.
+
+        ``deployment`` is (transaction hash, address it deployed or None, its data): an account
+        that gains code records that transaction as its creation, with the data as creation code
+        if the transaction deployed it, else as created by a contract."""
         slots = []
         for address, balance, nonce, code_hash, code, storage, status in _parse_accounts(dump):
             old = self._state.get(address, _EMPTY)
@@ -280,11 +292,13 @@ class RevmEngine(Engine):
                 new = _EMPTY
             else:
                 if code_hash == old.code_hash:
-                    code = old.code
+                    code, creation = old.code, old.creation
                 else:
                     hex_code, length = _CODE.match(code).groups()
                     code = bytes.fromhex(hex_code)[: int(length) if length else None]
-                new = _Account(int(balance), int(nonce) + (address == bump_nonce), code_hash, code)
+                    tx_hash, deployed, data = deployment
+                    creation = Creation(tx_hash, False, data) if address == deployed else Creation(tx_hash, True, None)
+                new = _Account(int(balance), int(nonce) + (address == bump_nonce), code_hash, code, creation)
             if new != old:
                 if self._snapshots:
                     self._undo.append((address, None, old))

@@ -16,7 +16,7 @@ from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
 from ..errors import ArgumentTypeError, ConfigError, NodeError, NotSupportedError
-from ._base import TX_GAS_CAP, CallResult, Engine, Log, Receipt, web3_logs
+from ._base import TX_GAS_CAP, CallResult, Creation, Engine, Log, Receipt, web3_logs
 
 #: JSON-RPC error codes that mean "this node has no such method".
 _NO_SUCH_METHOD = (-32601, -32004)
@@ -192,6 +192,23 @@ class RpcEngine(Engine):
 
     def storage_at(self, address: str, slot: int) -> int:
         return int(self._rpc("eth_getStorageAt", [address, hex(slot), "latest"]), 16)
+
+    def creation(self, address: str) -> Creation | None:
+        # Standard JSON-RPC cannot find a contract's creating transaction; Otterscan's
+        # `ots_getContractCreator` (anvil, Erigon) can.
+        try:
+            found = self._rpc("ots_getContractCreator", [address])
+        except NotSupportedError as error:
+            raise NotSupportedError(
+                f"this node cannot say which transaction created a contract: it lacks the Otterscan method "
+                f"ots_getContractCreator, which anvil and Erigon offer ({error}).") from error
+        if found is None:
+            return None
+        tx_hash = found["hash"]
+        deployed = self._rpc("eth_getTransactionReceipt", [tx_hash])["contractAddress"]
+        if deployed is None or deployed.lower() != address.lower():
+            return Creation(tx_hash, True, None)  # a contract created it while the transaction ran
+        return Creation(tx_hash, False, bytes.fromhex(self._rpc("eth_getTransactionByHash", [tx_hash])["input"][2:]))
 
     @property
     def block_number(self) -> int:

@@ -1,6 +1,6 @@
 """The trainer handle and the CollaborativeTrainer contract, whatever the mechanism: deployment
-wiring, paying for a contribution, the dataset rebuilt from events, sponsored contributions and
-``lab.attach``."""
+wiring, paying for a contribution, the dataset rebuilt from events and sponsored contributions
+(``lab.attach`` has its own tests, in test_attach.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import dataclasses
 
 import pytest
 
-from dcai_lab.errors import ConfigError
 from dcai_lab.gas import DEPLOY
-from dcai_lab.incentives import Points, PredictionMarket
 
 from .conftest import (BAD, BAD_1, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, dense_twin, drt, encoded, learned_parameters,
                        sparse_twin)
@@ -195,53 +193,3 @@ def test_a_bad_sponsored_contribution_reverts(revm_lab, drt_trainer, make_signed
     assert caught.error.error_name == error
     assert caught.error.error_args == args(revm_lab, signed)
     assert drt_trainer.contract.numContributions() == added
-
-
-# -- lab.attach ------------------------------------------------------------------------------------
-
-
-MARKET = PredictionMarket(min_stake=10**15, participation_time=1_000, reveal_time=1_000)
-
-
-def _open_market(lab, market):
-    market.commit([[0], [2], [1], [3]], [1, 0, 1, 0], bounty=10**16, pieces=2, seed=1, sender=lab.accounts.deployer)
-    market.reveal_chosen_piece(sender=lab.accounts.deployer)
-
-
-@pytest.mark.parametrize("incentive", [drt(), Points(), MARKET], ids=["DepositRefundTake", "Points", "PredictionMarket"])
-def test_attach_returns_a_working_handle(revm_lab, incentive):
-    deployed = revm_lab.deploy(sparse_twin(), incentive, sender=revm_lab.accounts.deployer)
-    if incentive is MARKET:
-        _open_market(revm_lab, deployed)
-    attached = revm_lab.attach(deployed.address)
-    assert type(attached) is type(deployed)
-    assert attached.incentive_name == incentive.contract_name
-    c = attached.add_data(*GOOD, sender=revm_lab.accounts.alice)
-    assert deployed.contributions() == attached.contributions() == [c]
-    assert attached.predict(GOOD_0[0]) == deployed.predict(GOOD_0[0]) == GOOD_0[1]
-    assert learned_parameters(attached.local_model()) == learned_parameters(deployed.local_model())
-
-
-def test_attach_refuses_an_address_without_code(revm_lab):
-    with pytest.raises(ConfigError, match="there is no contract at"):
-        revm_lab.attach(DEAD)
-
-
-def test_attach_refuses_a_plain_model(revm_lab):
-    model = revm_lab.deploy(sparse_twin())
-    with pytest.raises(ConfigError, match="not one of dcai-lab's trainer contracts"):
-        revm_lab.attach(model.address)
-
-
-def test_attach_refuses_a_contract_with_other_code(revm_lab):
-    jar = revm_lab.deploy_contract("TipJar", 60)
-    with pytest.raises(ConfigError, match="not one of dcai-lab's trainer contracts"):
-        revm_lab.attach(jar.address)
-
-
-def test_attach_refuses_a_trainer_still_being_initialised(revm_lab):
-    model, rules = sparse_twin(), drt()
-    contract = revm_lab.deploy_contract("SparsePerceptronWithDepositRefundTake", *model._constructor_args(),
-                                        *rules._constructor_args())
-    with pytest.raises(ConfigError, match="still being initialised"):
-        revm_lab.attach(contract.address)
