@@ -200,7 +200,8 @@ class Lab:
 
     def attach(self, address: str):
         """A ``Trainer`` handle on a trainer deployed by anyone, after checking that it is one
-        (known code, frozen parameters, model owned by the trainer); refused with the reason."""
+        (known code, deployed by a transaction that ran exactly that trainer's creation code, frozen
+        parameters, model owned by the trainer); refused with the reason."""
         from .trainer import Trainer
 
         return Trainer.at(self, address)
