@@ -29,7 +29,7 @@ contract MarketAttacker {
         reenter = reenter_;
     }
 
-    /// @notice Stake on `sample` (in words) with `label`, forwarding all the value sent.
+    /// @notice Stake on `sample` (packed as `addData` takes it) with `label`, forwarding all the value sent.
     function stake(bytes calldata sample, uint256 label) external payable returns (uint256) {
         return market.addData{value: msg.value}(sample, label);
     }
