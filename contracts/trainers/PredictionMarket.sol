@@ -50,7 +50,9 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 ///    evaluation do not fit STEP_GAS cannot be scored, is not kept, and forfeits its stake (it is
 ///    the only way one contribution could stall the market, so it costs its sender). A caller who
 ///    sends too little gas for a step gets `NotEnoughGas`, or ends the batch before it: the gas
-///    sent never decides a contribution's fate.
+///    sent never decides a contribution's fate. A transaction sent with the 16,777,216 cap that
+///    carries the test set and one contribution (at most about 82,000 bytes of calldata, 1.3 M
+///    gas) always leaves its first step the whole STEP_GAS, so scoring can always go on.
 /// 6. Payouts, at scoring. Each contribution pays `scoringFee` to whoever scores it (the work it
 ///    causes is paid for by the one who causes it); the rest, s = stake − scoringFee, is at risk:
 ///      score > 0: the contributor gains min(score · price, s) from the bounty;
@@ -457,7 +459,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     }
 
     /// @notice One scoring step, in a call of its own so that a harmful contribution can be undone
-    /// by reverting: train, count the right answers, revert with `Harmful` if they went down.
+    /// by reverting: train, count the right answers, revert with `Harmful` if they went down. A
+    /// model that training would not change (a perceptron that already predicts the label) keeps
+    /// its count without an evaluation.
     /// Only the trainer itself may call it.
     /// @param sample The contribution's sample.
     /// @param label Its label.
@@ -469,6 +473,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         returns (uint256 correct)
     {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        // Checked here, inside the step's gas, so that what it costs (a prediction) can never
+        // leave the first step of a batch short of STEP_GAS.
+        if (!_wouldChange(sample, label)) return before;
         _update(sample, label);
         correct = _countCorrect(pieces);
         if (correct < before) revert Harmful(correct);
@@ -571,7 +578,6 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         private
         returns (Step, int256 score)
     {
-        if (!_wouldChange(e.sample, e.label)) return (Step.Kept, 0);
         uint256 available = gasleft();
         uint256 allowance = available > _STEP_RESERVE ? (available - _STEP_RESERVE) * 63 / 64 : 0;
         if (allowance > STEP_GAS) allowance = STEP_GAS;

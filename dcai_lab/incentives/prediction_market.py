@@ -53,9 +53,9 @@ MAX_SAMPLE_BYTES = 8_192
 STEP_GAS = 14_000_000
 EVALUATION_GAS_LIMIT = 7_000_000
 BURN_ADDRESS = "0x000000000000000000000000000000000000dEaD"
-#: Bytes of calldata a scoring transaction may carry (public nodes relay up to 131,072 per
-#: transaction; the rest is kept for the ABI's heads and the transaction's other fields).
-PROCESS_CALLDATA_BUDGET = 120_000
+#: Bytes of calldata a scoring batch may carry: well under the 131,072 public nodes relay, and
+#: cheap enough (16 gas a byte) that the batch's first step still gets the whole STEP_GAS.
+PROCESS_CALLDATA_BUDGET = 100_000
 _SALT_BYTES = 32
 
 
@@ -363,15 +363,16 @@ class MarketTrainer(Trainer):
         contributions = self.contributions()
         pieces = [p.data for p in self.evaluation_set()]
         budget = PROCESS_CALLDATA_BUDGET - sum(len(p) + 64 for p in pieces)
+        limit = max_contributions or len(contributions)
         while True:  # at least once: in a wrong phase the contract explains why (WrongPhase)
             processed = self.progress()[0]
             batch, size = [], 0
-            for c in contributions[processed:processed + (max_contributions or len(contributions))]:
+            for c in contributions[processed:processed + limit]:
                 size += len(self._encode(c.sample)) + 192
                 if batch and size > budget:
                     break
                 batch.append((c.id, self._encode(c.sample), c.label, c.contributor))
-            self.contract.process(batch, pieces, max_contributions or len(batch) or 1, sender=sender)
+            self.contract.process(batch, pieces, max(1, min(limit, len(batch))), sender=sender)
             records.append(self.lab.last_tx)
             if self.phase != Phase.SCORING:
                 return records
