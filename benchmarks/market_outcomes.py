@@ -71,7 +71,9 @@ Profits are in ether, net of the stakes (what an account has after the market mi
     .venv/bin/python benchmarks/market_outcomes.py --jobs 1         # one process (default 2: shapes in parallel)
 
 ``--quick`` runs 3 markets per shape (seeds 0 … 2) instead of ``--markets`` (default 50): a smoke run
-of every code path in about 15 seconds, not a measurement.
+of every code path (about 10 s of CPU), not a measurement. The default run takes about 150 s of CPU,
+most of it the naive Bayes twin's evaluations in Python; shapes run in ``--jobs`` processes, so on
+an idle 2-core machine it takes about 80 s. Each shape prints its wall and CPU seconds.
 
 Deterministic: market k of a shape uses seed k (data, order, salts); the chain is the lab's
 deterministic revm chain, each market inside ``lab.anchor()``.
@@ -174,7 +176,8 @@ def sentiment() -> tuple:
         data = load_sentiment()
 
         def compact(X, y) -> list[tuple[Sample, int]]:
-            rows = [(tuple(int(f) for f in X.indices[X.indptr[i]:X.indptr[i + 1]]), int(y[i])) for i in range(X.shape[0])]
+            rows = [(tuple(int(f) for f in X.indices[X.indptr[i]:X.indptr[i + 1]]), int(y[i]))
+                    for i in range(X.shape[0])]
             return [(x, label) for x, label in rows if x]
 
         _SENTIMENT = compact(data.X_train, data.y_train), compact(data.X_test, data.y_test)
@@ -454,7 +457,8 @@ def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float, fl
                     "acc0": twin.baseline / size, "acc1": after[-1] / size},
             "paper": {"attacker": paper[ATTACKER], "honest": paper[HONEST], "provider": -sum(paper.values()),
                       "acc0": twin.baseline / size, "acc1": after[-1] / size},
-            "in_market": {r: counts([s for s, role in zip(twin.scores, roles) if role == r]) for r in (HONEST, ATTACKER)},
+            "in_market": {side: counts([s for s, role in zip(twin.scores, roles) if role == side])
+                          for side in (HONEST, ATTACKER)},
             "effects": effects(spec, entries, roles, evaluation, twin.baseline),
         })
     return rows, time.perf_counter() - started, time.process_time() - cpu
@@ -477,22 +481,24 @@ def money_table(rows: list[dict]) -> pd.DataFrame:
             "hon mean": ether(hon.mean()), "hon gains": f"{np.mean(hon > 0):.0%}",
             "hon > att": f"{np.mean(hon > att):.0%}",
             "provider": ether(np.mean([r[rule]["provider"] for r in rows])),
-            "acc": f"{np.mean([r[rule]['acc0'] for r in rows]):.3f} → {np.mean([r[rule]['acc1'] for r in rows]):.3f}",
+            "acc": " → ".join(f"{np.mean([r[rule][k] for r in rows]):.3f}" for k in ("acc0", "acc1")),
         }
     return pd.DataFrame(table).T
 
 
+def mean_counts(triples) -> str:
+    """Mean (helpful, neutral, harmful) counts, as "h/n/h"."""
+    return "/".join(f"{v:.1f}" for v in np.mean(triples, axis=0))
+
+
 def chain_table(rows: list[dict]) -> pd.DataFrame:
     """The new market's own numbers and the checks."""
-    def mean_counts(role):
-        c = np.mean([r["in_market"][role] for r in rows], axis=0)
-        return "/".join(f"{v:.1f}" for v in c)
-
     return pd.DataFrame([{
         "markets": len(rows),
         "scorer fees": ether(np.mean([r["fees"] for r in rows])),
         "burned": ether(np.mean([r["burned"] for r in rows])),
-        "hon +/0/−": mean_counts(HONEST), "att +/0/−": mean_counts(ATTACKER),
+        "hon +/0/−": mean_counts([r["in_market"][HONEST] for r in rows]),
+        "att +/0/−": mean_counts([r["in_market"][ATTACKER] for r in rows]),
         "twin mismatches": sum(r["mismatches"] for r in rows),
         "not conserved": sum(not r["conserved"] for r in rows),
         "acc dropped": sum(not r["not_worse"] for r in rows),
@@ -502,10 +508,6 @@ def chain_table(rows: list[dict]) -> pd.DataFrame:
 def effect_table(rows: list[dict]) -> pd.DataFrame:
     """The honest data's own effect (twin only), per market on average."""
     e = [r["effects"] for r in rows]
-
-    def mean_counts(values):
-        return "/".join(f"{v:.1f}" for v in np.mean(values, axis=0))
-
     out = {
         "honest alone, greedy": {"Σ score": f"{np.mean([x['hon_sum'] for x in e]):+.2f}",
                                  "+/0/−": mean_counts([x["hon_counts"] for x in e])},
@@ -537,15 +539,18 @@ def curse_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def summary_row(shape: str, rows: list[dict], seconds: float, cpu: float) -> dict:
-    new, old, paper = ([r[rule] for r in rows] for rule in ("new", "old", "paper"))
+    """One line per shape: the three rules side by side (new/old/paper)."""
+    def per_rule(value, fmt: str) -> str:
+        return "/".join(format(np.mean([value(r[rule]) for r in rows]), fmt) for rule in ("new", "old", "paper"))
+
+    acc = [np.mean([r[rule][k] for r in rows]) for rule, k in (("new", "acc0"), ("new", "acc1"), ("old", "acc1"))]
     return {
         "shape": shape, "markets": len(rows), "wall s": f"{seconds:.1f}", "CPU s": f"{cpu:.1f}",
         "mismatches": sum(r["mismatches"] for r in rows),
-        "att loses new/old/paper": "/".join(f"{np.mean([m['attacker'] < 0 for m in x]):.0%}" for x in (new, old, paper)),
-        "att mean new/old/paper": "/".join(f"{ether(np.mean([m['attacker'] for m in x])):+.4f}" for x in (new, old, paper)),
-        "hon mean new/old/paper": "/".join(f"{ether(np.mean([m['honest'] for m in x])):+.4f}" for x in (new, old, paper)),
-        "acc new/keep-all": f"{np.mean([m['acc0'] for m in new]):.3f}→{np.mean([m['acc1'] for m in new]):.3f}/"
-                            f"{np.mean([m['acc1'] for m in old]):.3f}",
+        "att loses new/old/paper": per_rule(lambda m: m["attacker"] < 0, ".0%"),
+        "att mean new/old/paper": per_rule(lambda m: ether(m["attacker"]), "+.4f"),
+        "hon mean new/old/paper": per_rule(lambda m: ether(m["honest"]), "+.4f"),
+        "acc new/keep-all": f"{acc[0]:.3f}→{acc[1]:.3f}/{acc[2]:.3f}",
     }
 
 
