@@ -43,7 +43,7 @@ from dcai_lab.incentives.prediction_market import (
 from dcai_lab.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
 from dcai_lab.models._samples import pack_features
 
-from .conftest import deploy_artifact, learned_parameters
+from .conftest import deploy_artifact, encoded, learned_parameters
 
 #: Small amounts, so that a payout can be worked out by hand.
 RULES = PredictionMarket(min_stake=1_000, scoring_fee=10, participation_time=1_000, reveal_time=1_000)
@@ -108,7 +108,7 @@ def process_once(trainer: MarketTrainer, max_contributions: int, sender: str):
     """One ``process`` transaction of at most ``max_contributions``, sent by ``sender`` (the
     handle's ``process`` sends every batch from one account)."""
     start = trainer.progress()[0]
-    entries = [(c.id, trainer._encode(c.sample), c.label, c.contributor)
+    entries = [(c.id, encoded(trainer, c.sample), c.label, c.contributor)
                for c in trainer.contributions()[start:start + max_contributions]]
     pieces = [p.data for p in trainer.evaluation_set()]
     trainer.contract.process(entries, pieces, max_contributions, sender=sender)
@@ -206,6 +206,27 @@ def test_market_events_tell_the_whole_story(revm_lab):
     assert args["payout"] == 5_000 - RULES.scoring_fee  # capped by the stake
     assert [e.name for e in withdrawn.events] == ["Withdrawal"]
     assert trainer.revealed_pieces() == dict(enumerate(trainer.pieces))  # the whole test set, from events
+
+
+def test_money_leaves_only_once_the_market_has_ended(revm_lab):
+    a = revm_lab.accounts
+    trainer = open_market(revm_lab, step_model(), STEP_X, STEP_Y)
+    trainer.add_data([0], 1, sender=a[1], value=5_000)
+    trainer.add_data([1], 0, sender=a[2], value=5_000)
+    with revm_lab.reverts("MarketNotOver"):
+        trainer.withdraw(sender=a[1])  # participation
+    end_participation(revm_lab, trainer)
+    with revm_lab.reverts("MarketNotOver"):
+        trainer.withdraw(sender=a[1])  # the reveal window
+    trainer.reveal_test_set(sender=a[0])
+    process_once(trainer, 1, sender=a[3])
+    assert trainer.owed(a[1]) > 5_000  # scored and credited ...
+    with revm_lab.reverts("MarketNotOver"):
+        trainer.withdraw(sender=a[1])  # ... but not every contribution is scored yet
+    process_once(trainer, 1, sender=a[3])
+    assert trainer.phase == Phase.FINISHED
+    trainer.withdraw(sender=a[1])
+    assert trainer.owed(a[1]) == 0
 
 
 def test_piece_hashes_are_the_contracts(revm_lab):
