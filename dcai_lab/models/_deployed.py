@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: Gas kept free in every initialisation transaction for the call itself (intrinsic gas, calldata
 #: head, loop set-up), on top of the per-item bound.
 _CHUNK_OVERHEAD = 200_000
+#: Most calldata bytes of one initialisation transaction: public nodes relay transactions of up to
+#: 131,072 bytes, and a wide model's chunk can reach that before it reaches the gas cap.
+CHUNK_CALLDATA_LIMIT = 120_000
 
 
 def chunk_size(gas_per_item: int, cap: int = TX_GAS_CAP) -> int:
@@ -89,12 +92,28 @@ def deploy_contract_in_chunks(lab: Lab, model: OnChainModel, name: str, extra_ar
         model.check_fits_one_transaction(model.n_features)
     contract = lab.deploy_contract(name, *model._constructor_args(), *extra_args, sender=sender)
     for table in model._initialisation():
-        step = chunk_size(table.gas_per_item)
         function = getattr(contract, table.function)
-        for offset in range(0, len(table.items), step):
+        offset = 0
+        while offset < len(table.items):
+            step = _largest_chunk(function, table, offset)
             function(*table.leading, offset, table.items[offset:offset + step], sender=sender)
+            offset += step
     contract.finishInitialisation(sender=sender)
     return contract
+
+
+def _largest_chunk(function, table, offset: int) -> int:
+    """How many items from ``offset`` one initialisation transaction takes: as many as fit the gas
+    cap and CHUNK_CALLDATA_LIMIT (at least one)."""
+    def fits(step: int) -> bool:
+        args = (*table.leading, offset, table.items[offset:offset + step])
+        return len(function._pick(args).encode(args)) <= CHUNK_CALLDATA_LIMIT
+
+    low, high = 1, min(chunk_size(table.gas_per_item), len(table.items) - offset)
+    while low < high:  # the largest step that fits, by bisection
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
 
 
 def deploy(lab: Lab, model: Any, incentive: Any = None, *, sender: str | None = None):
