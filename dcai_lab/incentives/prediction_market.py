@@ -70,6 +70,9 @@ class Phase(enum.IntEnum):
     FINISHED = 5
     CANCELLED = 6
 
+    def __str__(self) -> str:
+        return self.name
+
 
 @dataclass(frozen=True)
 class PredictionMarket(Incentive):
@@ -355,10 +358,16 @@ class MarketTrainer(Trainer):
         revealed = self.revealed_pieces()
         return [revealed[i] for i in sorted(revealed) if i != chosen]
 
-    def process(self, *, max_contributions: int | None = None, sender: str | None = None) -> list[TxRecord]:
-        """Score every remaining contribution, in as many transactions as needed (each with the
-        whole per-transaction gas; the contract scores as many as fit, at most
-        ``max_contributions``). ``sender`` earns the scoring fee of each."""
+    def evaluation(self) -> list[tuple[tuple[int, ...], int]]:
+        """The ``(sample, label)`` pairs scoring evaluates on, in order (see ``right_answers``)."""
+        return [(s, label) for p in self.evaluation_set() for s, label in zip(p.samples, p.labels)]
+
+    def process(self, *, max_contributions: int | None = None, transactions: int | None = None,
+                sender: str | None = None) -> list[TxRecord]:
+        """Score the remaining contributions, in as many transactions as needed, or at most
+        ``transactions`` of them. Each is sent with the whole per-transaction gas and scores as
+        many contributions as fit, at most ``max_contributions``. ``sender`` earns the scoring
+        fee of each contribution scored."""
         records: list[TxRecord] = []
         contributions = self.contributions()
         pieces = [p.data for p in self.evaluation_set()]
@@ -374,7 +383,7 @@ class MarketTrainer(Trainer):
                 batch.append((c.id, self._encode(c.sample), c.label, c.contributor))
             self.contract.process(batch, pieces, max(1, min(limit, len(batch))), sender=sender)
             records.append(self.lab.last_tx)
-            if self.phase != Phase.SCORING:
+            if self.phase != Phase.SCORING or len(records) == transactions:
                 return records
 
     def progress(self) -> tuple[int, int]:
@@ -408,7 +417,7 @@ class MarketTrainer(Trainer):
     def outcome(self, initial_model: OnChainModel) -> MarketOutcome:
         """What the twin says this market pays, from ``initial_model`` and the chain's events."""
         entries = [MarketEntry(c.sample, c.label, c.contributor, c.deposit) for c in self.contributions()]
-        evaluation = [(s, label) for p in self.evaluation_set() for s, label in zip(p.samples, p.labels)]
+        evaluation = self.evaluation()
         scorers = {e.args["id"]: e.args["scorer"] for e in self._events("ContributionScored")}
         default = self.lab.accounts[0]
         return market_outcome(initial_model, entries, evaluation, int(self.contract.bounty()), self.contract.provider(),

@@ -319,6 +319,14 @@ def test_several_batches_give_what_one_batch_gives(revm_lab):
     assert (one[0], each[0], threes[0]) == (1, 10, 4)
     assert one[1:] == each[1:] == threes[1:]
 
+    with revm_lab.anchor():  # a scorer may stop after some transactions; another carries on
+        first = trainer.process(max_contributions=3, transactions=2, sender=a[5])
+        assert len(first) == 2 and trainer.progress()[0] == 6 and trainer.phase == Phase.SCORING
+        trainer.process(sender=a[6])
+        assert (trainer.owed(a[5]), trainer.owed(a[6])) == (6 * RULES.scoring_fee, 4 * RULES.scoring_fee) \
+            and one[2][5] == 10 * RULES.scoring_fee
+        assert trainer.scores() == one[1]
+
 
 def test_a_contribution_the_model_refuses_is_skipped_with_score_zero_and_not_kept(revm_lab):
     a = revm_lab.accounts
