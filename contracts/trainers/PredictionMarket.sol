@@ -433,7 +433,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         uint256 start = p.processed;
         uint256 end = numContributions;
         if (end > start + entries.length) end = start + entries.length;
-        if (end > start + maxContributions) end = start + maxContributions;
+        if (end - start > maxContributions) end = start + maxContributions;
         if (end == start) revert NoProgress(start);
         uint256 freeMemory;
         assembly ("memory-safe") {
