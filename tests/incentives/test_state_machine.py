@@ -696,8 +696,8 @@ entry_modes = st.sampled_from(("all",) * 3 + ENTRY_SLIPS)
 evaluation_modes = st.sampled_from(("right",) * 4 + EVALUATION_SLIPS)
 #: A careless scorer's first try in ``advance``.
 slips = st.sampled_from((None,) * 4 + ENTRY_SLIPS + EVALUATION_SLIPS)
-#: The scoring batch limit. type(uint256).max is left out: see test_process_without_a_limit_after_the_first_batch.
-limits = st.one_of(st.integers(0, 3), st.integers(0, 60))
+#: The scoring batch limit, type(uint256).max (no limit) included.
+limits = st.one_of(st.integers(0, 3), st.integers(0, 60), st.just(2**256 - 1))
 #: The market's clock runs in hours and days: participation lasts 2 days, the reveal 1.
 market_durations = st.one_of(st.tuples(st.just("hours"), st.integers(1, 12)),
                              st.tuples(st.just("hours"), st.integers(1, 30)),
@@ -1381,11 +1381,8 @@ TestPredictionMarket = _budgeted(PredictionMarketMachine, "PredictionMarket")
 def test_process_without_a_limit_after_the_first_batch():
     """``process(entries, pieces, type(uint256).max)`` (no limit) scores every contribution left,
     whatever was scored before: ``maxContributions`` is only "the most contributions to score in
-    this transaction" (PredictionMarket.sol, ``process``).
-
-    Fails today: ``end > start + maxContributions`` overflows (Panic 0x11) once ``progress()`` is
-    above 0, so a scorer who passes the customary "no limit" after a first batch is refused. The
-    machine's ``limits`` leave this value out until the contract is fixed."""
+    this transaction" (PredictionMarket.sol, ``process``). Until 474f3fa, ``start +
+    maxContributions`` overflowed (Panic 0x11) once ``progress()`` was above 0."""
     lab, trainer, _ = deployment(PM_RULES, 1.0)
     deployer, alice, bob = lab.accounts.deployer, lab.accounts.alice, lab.accounts.bob
     with lab.anchor():
