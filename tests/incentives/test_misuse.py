@@ -24,7 +24,7 @@ from dcai_lab._artifacts import load_artifact
 from dcai_lab.errors import ConfigError
 from dcai_lab.incentives import Points, PredictionMarket
 from dcai_lab.incentives.prediction_market import (EVALUATION_GAS_LIMIT, MAX_EVALUATION_BYTES, MAX_PIECES,
-                                                   MAX_SAMPLE_BYTES, STEP_GAS, MarketTrainer, Piece, split_test_set)
+                                                   MAX_SAMPLE_BYTES, STEP_GAS, MarketTrainer, split_test_set)
 from dcai_lab.models import SparsePerceptron
 from dcai_lab.trainer import Trainer
 

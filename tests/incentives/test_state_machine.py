@@ -672,8 +672,6 @@ ZERO = "0x0000000000000000000000000000000000000000"
 BLOCKHASH_WINDOW = 256
 #: A piece's salt and one sample's header (2-byte label, 2-byte length): the least a piece holds.
 SALT_BYTES, HEADER_BYTES = 32, 4
-#: Stored stages of a market that has not ended.
-RUNNING = (Phase.COMMITTED, Phase.PARTICIPATION, Phase.SCORING)
 #: Who calls the provider's functions: the provider (the trainer's deployer) or an impostor.
 provider_or_not = st.sampled_from(("deployer", "deployer", "deployer", "mallory"))
 market_players = st.sampled_from(("deployer", *PLAYERS))
