@@ -304,7 +304,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// @param totalBytes_ Length of all pieces together, in bytes.
     function commit(bytes32[] calldata pieceHashes, uint256 totalBytes_) external payable onlyAfterInitialisation {
         if (msg.sender != _opener) revert NotProvider(msg.sender, _opener);
-        if (_stage != Phase.Open) revert WrongPhase(_stage, Phase.Open);
+        if (_stage != Phase.Open) revert WrongPhase(phase(), Phase.Open);
         if (msg.value == 0 || msg.value > type(uint96).max) revert InvalidBounty(msg.value);
         uint256 n = pieceHashes.length;
         if (n < 2 || n > MAX_PIECES) revert InvalidPieceCount(n);
@@ -322,18 +322,16 @@ abstract contract PredictionMarket is CollaborativeTrainer {
 
     /// @notice Which piece the commit block's hash chose (readable from the block after it).
     function drawnPiece() public view returns (uint256) {
-        if (_stage != Phase.Committed && _stage != Phase.Participation) revert WrongPhase(_stage, Phase.Committed);
+        Phase current = phase();
+        if (current == Phase.Cancelled) revert MarketLapsed(_missedDeadline());
+        if (current != Phase.Committed) revert WrongPhase(current, Phase.Committed);
         if (block.number <= commitBlock) revert DrawNotReady(commitBlock + 1);
-        if (block.number > commitBlock + _BLOCKHASH_WINDOW) revert MarketLapsed(commitBlock + _BLOCKHASH_WINDOW);
         return uint256(blockhash(commitBlock)) % numPieces;
     }
 
     /// @notice Reveal the chosen piece, which opens participation.
     /// @param piece The piece's bytes (salt, then samples).
     function revealChosenPiece(bytes calldata piece) external onlyProvider {
-        Phase current = phase();
-        if (current == Phase.Cancelled) revert MarketLapsed(commitBlock + _BLOCKHASH_WINDOW);
-        if (current != Phase.Committed) revert WrongPhase(current, Phase.Committed);
         uint256 index = drawnPiece();
         _checkPieceHash(index, piece);
         _walk(piece, index, true, false);
@@ -353,7 +351,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     function revealTestSet(bytes[] calldata pieces) external onlyProvider {
         Phase current = phase();
         if (current == Phase.Participation) revert RevealTooEarly(participationEnd);
-        if (current == Phase.Cancelled) revert MarketLapsed(revealDeadline);
+        if (current == Phase.Cancelled) revert MarketLapsed(_missedDeadline());
         if (current != Phase.Reveal) revert WrongPhase(current, Phase.Reveal);
         _checkEvaluationSet(pieces);
         uint256 size = chosenPieceBytes;
@@ -548,6 +546,11 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     modifier onlyProvider() {
         if (msg.sender != provider) revert NotProvider(msg.sender, provider);
         _;
+    }
+
+    /// @dev The deadline a lapsed market missed: the draw's last block, or the test set's time.
+    function _missedDeadline() private view returns (uint256) {
+        return revealDeadline == 0 ? commitBlock + _BLOCKHASH_WINDOW : revealDeadline;
     }
 
     /// @dev The deployer, who loaded the model, is the one who may open its market.

@@ -782,6 +782,10 @@ class PredictionMarketMachine(_Machine):
         self.outcome: MarketOutcome | None = None  # the twin on the contributions scored so far
 
     # -- the rules' clock ------------------------------------------------------------------------
+    def _missed_deadline(self) -> int:
+        """The deadline a lapsed market names: the draw's last block, or the test set's time."""
+        return self.reveal_deadline or self.commit_block + BLOCKHASH_WINDOW
+
     def _phase(self, *, call: bool = False) -> Phase:
         """``phase()`` in the next transaction's block, or in the latest block (a free call)."""
         block, now = (self.lab.block_number, self.lab.timestamp) if call else (self.lab.block_number + 1, self._now())
@@ -834,8 +838,8 @@ class PredictionMarketMachine(_Machine):
                                                                                                             total)
         if sender != self.who["deployer"]:
             expected = Revert("NotProvider", {"caller": sender, "expected": self.who["deployer"]})
-        elif self.stage != Phase.OPEN:  # the stored stage, even if the market has lapsed since
-            expected = Revert("WrongPhase", {"actual": self.stage, "expected": Phase.OPEN})
+        elif self.stage != Phase.OPEN:  # the phase, a lapse included even if nobody recorded it yet
+            expected = Revert("WrongPhase", {"actual": self._phase(), "expected": Phase.OPEN})
         elif bounty == 0:
             expected = Revert("InvalidBounty", {"bounty": 0})
         elif not 2 <= len(hashes) <= MAX_PIECES:
@@ -901,8 +905,8 @@ class PredictionMarketMachine(_Machine):
         some_piece = self.pieces[0] if self.pieces else bytes(SALT_BYTES + HEADER_BYTES)
         if sender != self.provider:
             return Revert("NotProvider", {"caller": sender, "expected": self.provider}), None, some_piece
-        if current == Phase.CANCELLED:  # whichever deadline was missed, it names the draw's
-            return Revert("MarketLapsed", {"deadline": self.commit_block + BLOCKHASH_WINDOW}), None, some_piece
+        if current == Phase.CANCELLED:
+            return Revert("MarketLapsed", {"deadline": self._missed_deadline()}), None, some_piece
         if current != Phase.COMMITTED:
             return Revert("WrongPhase", {"actual": current, "expected": Phase.COMMITTED}), None, some_piece
         if block <= self.commit_block:
@@ -951,8 +955,8 @@ class PredictionMarketMachine(_Machine):
             return Revert("NotProvider", {"caller": sender, "expected": self.provider})
         if current == Phase.PARTICIPATION:
             return Revert("RevealTooEarly", {"opensAt": self.participation_end})
-        if current == Phase.CANCELLED:  # 0 if the market lapsed before participation
-            return Revert("MarketLapsed", {"deadline": self.reveal_deadline})
+        if current == Phase.CANCELLED:
+            return Revert("MarketLapsed", {"deadline": self._missed_deadline()})
         if current != Phase.REVEAL:
             return Revert("WrongPhase", {"actual": current, "expected": Phase.REVEAL})
         refusal = self._evaluation_refusal(pieces)
