@@ -187,6 +187,6 @@ def test_creation_records_follow_the_anchor(any_lab):
 @pytest.mark.parametrize("any_lab", ["pyevm", "anvil"], indirect=True)
 def test_creation_finds_contracts_deployed_through_lab_w3(any_lab):
     tx_hash = any_lab.w3.eth.send_transaction({"from": any_lab.accounts[2], "data": PARENT})
-    address = any_lab.w3.eth.get_transaction_receipt(tx_hash)["contractAddress"]
+    address = any_lab.w3.eth.wait_for_transaction_receipt(tx_hash)["contractAddress"]
     assert any_lab._engine.creation(address) == Creation(tx_hash.to_0x_hex(), False, PARENT)
     assert any_lab._engine.creation(_child_of(address)) == Creation(tx_hash.to_0x_hex(), True, None)

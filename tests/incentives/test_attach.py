@@ -172,7 +172,7 @@ def test_attach_accepts_a_trainer_deployed_through_raw_web3_transactions(any_lab
     w3, bob, artifact = any_lab.w3, any_lab.accounts.bob, load_artifact(NAME)
     tx_hash = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"]).constructor(
         *_constructor_args()).transact({"from": bob})
-    address = w3.eth.get_transaction_receipt(tx_hash)["contractAddress"]
+    address = w3.eth.wait_for_transaction_receipt(tx_hash)["contractAddress"]
     raw = w3.eth.contract(address=address, abi=artifact["abi"])
     _initialise(any_lab.at(NAME, address),
                 lambda function, args: getattr(raw.functions, function.name)(*args).transact({"from": bob}))
