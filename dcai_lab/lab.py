@@ -241,8 +241,9 @@ class Lab:
 
     @property
     def gas(self) -> GasReport:
-        """Per-method gas table of everything sent so far (``lab.gas.report()`` for the DataFrame)."""
-        return GasReport(self._records, self.engine, self._engine.exact_gas)
+        """Gas tables of everything sent so far: ``lab.gas.report()`` per method, ``deployments()``,
+        ``transactions()`` (Cancun and Prague), ``cost(…)`` in money at prices you give."""
+        return GasReport(self._records, self.engine, self._engine.exact_gas, self._engine.fork)
 
     # -- reverts -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -303,14 +304,14 @@ class Lab:
         return event or Event(log.address, "(unknown)", {"topics": log.topics, "data": log.data})
 
     def _record(self, receipt: Receipt, contract: str, address: str | None, method: str,
-                sender: str, value: int) -> TxRecord:
+                sender: str, value: int, data: bytes) -> TxRecord:
         record = TxRecord(
             contract=contract, address=address, method=method, sender=sender,
             gas_used=receipt.gas_used, block=receipt.block_number, timestamp=receipt.timestamp,
             success=receipt.success, tx_hash=receipt.tx_hash, value=value,
             reason=None if receipt.success else self._failure(receipt.output, receipt.out_of_gas,
                                                               receipt.gas_used, receipt.gas_limit).reason,
-            logs=receipt.logs, decode_log=self._decode_log,
+            logs=receipt.logs, decode_log=self._decode_log, data=data,
         )
         self._records.append(record)
         return record
@@ -342,7 +343,7 @@ class Lab:
                               f"cannot send {value:,}.")
         receipt = self._engine.transact(sender, to, data, value, gas)
         record = self._record(receipt, contract, receipt.contract_address if to is None else to, method, sender,
-                              value)
+                              value, data)
         if not receipt.success:
             raise self._revert_error(contract, method, sender, receipt.output, receipt.out_of_gas, receipt.gas_used,
                                      receipt.gas_limit)

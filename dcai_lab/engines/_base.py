@@ -36,13 +36,23 @@ N_ACCOUNTS = 10
 INITIAL_BALANCE = 1_000_000 * 10**18
 
 
-def intrinsic_gas(data: bytes, create: bool) -> int:
-    """Gas a transaction costs before any code runs (Cancun rules): 21,000, plus 32,000 and 2 per
-    32-byte word of code to create a contract, plus 16 per non-zero and 4 per zero byte of data.
-    A transaction given less is refused before it is mined."""
+def calldata_gas(data: bytes) -> int:
+    """What a transaction's data costs before any code runs (EIP-2028): 16 gas per non-zero byte,
+    4 per zero byte."""
     zeros = data.count(0)
-    cost = 21_000 + 16 * (len(data) - zeros) + 4 * zeros
-    return cost + 32_000 + 2 * ((len(data) + 31) // 32) if create else cost
+    return 16 * (len(data) - zeros) + 4 * zeros
+
+
+def base_gas(data: bytes, create: bool) -> int:
+    """What any transaction costs before any code runs, its data aside: 21,000; to create a contract
+    32,000 more and 2 per 32-byte word of the creation code (EIP-3860)."""
+    return 21_000 + (32_000 + 2 * ((len(data) + 31) // 32) if create else 0)
+
+
+def intrinsic_gas(data: bytes, create: bool) -> int:
+    """Gas a transaction costs before any code runs (Cancun rules): ``base_gas`` plus
+    ``calldata_gas``. A transaction given less is refused before it is mined."""
+    return base_gas(data, create) + calldata_gas(data)
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,9 @@ class Engine(abc.ABC):
     name: str = ""
     #: False where gas numbers are not exactly what a real node would charge.
     exact_gas: bool = True
+    #: The fork whose gas rules the engine charges ("cancun" or "prague"); None where it cannot
+    #: tell (a node runs whatever fork it runs).
+    fork: str | None = "cancun"
 
     @property
     @abc.abstractmethod

@@ -114,6 +114,7 @@ class PyEVMEngine(Engine):
         # measured under it (benchmarks/trainer_gas.py); the contracts run unchanged on it.
         vms = {"cancun": CancunVM, "prague": PragueVM}
         self._backend = _DeterministicBackend(vms[fork])
+        self.fork = fork
         self.tester = EthereumTester(backend=self._backend, auto_mine_transactions=True)
         self.w3 = Web3(EthereumTesterProvider(self.tester))
         self._accounts = [to_checksum_address(a) for a in self.tester.get_accounts()][:N_ACCOUNTS]

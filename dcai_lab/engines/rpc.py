@@ -28,6 +28,7 @@ class RpcEngine(Engine):
     """A chain behind a JSON-RPC node (HTTP)."""
 
     name = "rpc"
+    fork = None  # whatever the node runs
 
     def __init__(self, url: str, *, private_keys: Sequence[str] | None = None) -> None:
         if url.startswith(("ws://", "wss://")):

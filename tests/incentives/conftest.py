@@ -102,7 +102,7 @@ def deploy_artifact(lab: Lab, artifact: dict, *args: Any, sender: str | None = N
     data = bytes.fromhex(artifact["bytecode"].removeprefix("0x")) + encoded_args
     sender = lab._sender(sender)
     receipt = lab._engine.transact(sender, None, data, 0, None)
-    lab._record(receipt, artifact["contractName"], receipt.contract_address, DEPLOY, sender, 0)
+    lab._record(receipt, artifact["contractName"], receipt.contract_address, DEPLOY, sender, 0, data)
     assert receipt.success, f"deploying {artifact['contractName']} failed"
     return lab._register(Contract(lab, artifact["contractName"], receipt.contract_address, artifact["abi"]))
 
