@@ -97,9 +97,9 @@ class L1DataFee:
     The scalars are the chain's configuration (``baseFeeScalar``, ``blobBaseFeeScalar``, scaled by
     10⁶); the two fees are Ethereum's base fee and blob base fee. Two simplifications: only the
     calldata is counted, not the rest of the transaction (type, chain id, nonce, fees, gas limit,
-    recipient and value: some 45 bytes more); and chains upgraded to Fjord (July 2024 on OP
-    Mainnet) estimate the compressed size with FastLZ instead, which differs from this estimate by
-    how well the data compresses. The L2's own execution gas is priced by ``cost``'s base and
+    recipient and value: a few dozen bytes more); and chains upgraded to Fjord (2024) estimate the
+    compressed size with FastLZ instead, which differs from this estimate by how well the data
+    compresses. The L2's own execution gas is priced by ``cost``'s base and
     priority fees, which on an L2 are the L2's.
     """
 
