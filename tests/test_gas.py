@@ -1,6 +1,7 @@
 """The gas tables: what each column counts, the parts of a transaction's gas under Cancun and
 Prague, and money from prices given explicitly."""
 
+import pandas as pd
 import pytest
 from eth_utils import keccak
 
@@ -109,6 +110,13 @@ def test_on_a_prague_chain_a_transaction_that_paid_its_floor_has_no_cancun_figur
     table = GasReport([paid_floor, above], "pyevm", exact=True, fork="prague").transactions()
     assert table.loc[0, ["execution", "cancun"]].isna().all() and table.loc[0, "prague"] == 21_300
     assert (table.loc[1, "cancun"], table.loc[1, "prague"], table.loc[1, "execution"]) == (30_000, 30_000, 8_880)
+
+
+def test_on_a_node_of_unknown_fork_only_a_transaction_at_its_floor_is_ambiguous():
+    below, at = record("tip", 21_200, data=DATA), record("tip", 21_300, data=DATA)
+    table = GasReport([below, at], "rpc", exact=True, fork=None).transactions()
+    assert (table.loc[0, "cancun"], table.loc[0, "prague"]) == (21_200, 21_300)  # below its floor: not Prague
+    assert pd.isna(table.loc[1, "cancun"]) and table.loc[1, "prague"] == 21_300
 
 
 def test_transactions_public_nodes_would_not_take_are_flagged_and_named():
