@@ -22,7 +22,7 @@ import statistics
 import numpy as np
 import pandas as pd
 
-from dcai_lab import Lab
+from dcai_lab import Lab, Trainer
 from dcai_lab.engines.pyevm import PyEVMEngine
 from dcai_lab.incentives import DepositRefundTake, days
 from dcai_lab.models import SparsePerceptron
@@ -52,11 +52,16 @@ def reference_model() -> SparsePerceptron:
     return model
 
 
+def deploy_like_the_reference(model) -> tuple[Lab, Trainer, int]:
+    """``model`` under the reference's deposit-refund-take rules on py-evm with Prague's gas schedule
+    (same accounts and clock): the lab, the trainer and the gas of the whole deployment."""
+    lab = Lab(engine=PyEVMEngine(fork="prague"))
+    trainer = lab.deploy(model, DepositRefundTake(cost_weight=10**15, refund_wait=days(1), take_wait=days(9)))
+    return lab, trainer, sum(r.gas_used for r in lab.transactions)
+
+
 def measure(excess: int) -> tuple[dict[tuple[str, int], int], int]:
-    lab = Lab(engine=PyEVMEngine(fork="prague"))  # same accounts and clock, Prague's gas schedule
-    trainer = lab.deploy(reference_model(), DepositRefundTake(cost_weight=10**15, refund_wait=days(1),
-                                                              take_wait=days(9)))
-    deployment = sum(r.gas_used for r in lab.transactions)
+    lab, trainer, deployment = deploy_like_the_reference(reference_model())
     alice, bob, carol, dave = lab.accounts.alice, lab.accounts.bob, lab.accounts.carol, lab.accounts.dave
     rng = np.random.default_rng(7)
 
