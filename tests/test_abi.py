@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 from eth_abi import decode, encode
 from eth_abi.exceptions import DecodingError, EncodingError
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dcai_lab._abi import Function, _fast_decoder, _fast_encoder, _python, _Unusual, decoder
+from dcai_lab._abi import (EventDecoder, Function, _fast_decoder, _fast_encoder, _python, _Unusual, decoder,
+                           event_topic)
+from dcai_lab.engines._base import Log
 
 TYPES = ["uint8", "uint32", "uint256", "int64", "int256"]
 
@@ -135,3 +137,26 @@ def test_a_function_falls_back_to_eth_abi_for_unusual_arguments():
     to = bytearray(b"\x11" * 20)
     assert transfer.encode((to, 5)) == transfer.selector + encode(["address", "uint256"], [bytes(to), 5])
     assert transfer.decode_output(_word(1)) is True
+
+
+def _event(*inputs: tuple[str, str, bool]) -> dict:
+    return {"type": "event", "name": "Noted", "anonymous": False,
+            "inputs": [{"name": name, "type": kind, "indexed": indexed} for name, kind, indexed in inputs]}
+
+
+def test_an_event_is_decoded_with_its_arguments_in_order():
+    item = _event(("amount", "uint256", False), ("sender", "address", True), ("id", "uint64", True),
+                  ("data", "bytes", False))
+    sender = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    log = Log(sender, (event_topic(item), encode(["address"], [sender]), _word(7)),
+              encode(["uint256", "bytes"], [10**18, b"\x01\x02"]))
+    event = EventDecoder(item)(log)
+    assert (event.name, event.address) == ("Noted", sender)
+    assert list(event.args.items()) == [("amount", 10**18), ("sender", sender), ("id", 7), ("data", b"\x01\x02")]
+
+
+def test_an_indexed_dynamic_value_is_its_hash():
+    item = _event(("tag", "string", True), ("count", "uint8", True))
+    tag_hash = keccak(text="tag")
+    event = EventDecoder(item)(Log("0x" + "00" * 20, (event_topic(item), tag_hash, _word(3)), b""))
+    assert event.args == {"tag": tag_hash, "count": 3}
