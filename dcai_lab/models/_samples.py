@@ -79,11 +79,10 @@ def dense_sample(x: Any, n_features: int) -> tuple[int, ...]:
     if row.ndim != 1 or row.shape[0] != n_features:
         raise ConfigError(f"a sample must be a vector of {n_features} values, not shape {row.shape}.")
     _check_values(row)
-    row = row.astype(float)
-    scaled = [round(float(v) * SCALE) for v in row]
-    if min(scaled) < _INT64[0] or max(scaled) > _INT64[1]:
+    scaled = np.rint(row.astype(float) * SCALE)  # as round(v * SCALE): doubles, halves to even
+    if int(scaled.min()) < _INT64[0] or int(scaled.max()) > _INT64[1]:
         raise ConfigError(f"dense feature values must lie within ±{_INT64[1] / SCALE:.3g}; scale your data first.")
-    return tuple(scaled)
+    return tuple(scaled.astype(np.int64).tolist())
 
 
 def _check_values(values: np.ndarray) -> None:
