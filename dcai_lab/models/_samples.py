@@ -48,13 +48,13 @@ def sparse_sample(x: Any, n_features: int) -> tuple[int, ...]:
                 raise ArgumentTypeError(f"a list sample holds the indices of the present features (whole numbers), "
                                         f"not {bad!r}; for a vector of {n_features} values pass a NumPy array.")
             indices = sorted(int(i) for i in x)
-        for a, b in zip(indices, indices[1:]) if len(set(indices)) != len(indices) else ():
-            if a == b:
-                looks_dense = len(x) == n_features and set(indices) <= {0, 1}
-                hint = (f" This looks like a 0/1 vector: pass it as np.array(…), or list the present features "
-                        f"({[i for i, v in enumerate(x) if v][:5]}…)." if looks_dense else "")
-                raise ConfigError(f"feature {a} appears twice; a sparse sample lists each present feature once."
-                                  f"{hint}")
+        if len(set(indices)) != len(indices):
+            twice = next(a for a, b in zip(indices, indices[1:]) if a == b)
+            looks_dense = len(x) == n_features and set(indices) <= {0, 1}
+            hint = (f" This looks like a 0/1 vector: pass it as np.array(…), or list the present features "
+                    f"({[i for i, v in enumerate(x) if v][:5]}…)." if looks_dense else "")
+            raise ConfigError(f"feature {twice} appears twice; a sparse sample lists each present feature once."
+                              f"{hint}")
     else:
         if isinstance(x, (str, bytes)) or isinstance(x, numbers.Number):
             raise ArgumentTypeError(f"a sample is a list of present feature indices or a vector of {n_features} "
