@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 samples per model instead of 25,000")
     n = 2_000 if parser.parse_args().quick else 25_000
     print(f"{'model':<24}{'samples':>9}{'one at a time /s':>18}{'batch /s':>14}{'speed-up':>10}  same answers")
+    differ = []
     for model, X in sparse_setting(n) + dense_setting(n):
         start = time.perf_counter()
         one_at_a_time = [model._predict_sample(s) for s in model.to_samples(X)]
@@ -60,6 +61,10 @@ def main() -> None:
         print(f"{type(model).__name__:<24}{rows:>9,}{per_second(rows, middle - start):>18}"
               f"{per_second(rows, end - middle):>14}{(middle - start) / (end - middle):>9.0f}×"
               f"  {batch.tolist() == one_at_a_time}")
+        if batch.tolist() != one_at_a_time:
+            differ.append(type(model).__name__)
+    if differ:
+        raise SystemExit(f"the batch and the one-at-a-time predictions differ: {', '.join(differ)}")
 
 
 if __name__ == "__main__":

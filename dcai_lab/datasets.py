@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from .errors import ConfigError, real_number, whole_number
 
 __all__ = [
-    "IMDB_SHA256", "IMDB_URL", "Dataset", "data_home", "download", "imdb_like", "load_breast_cancer", "load_digits", "load_imdb",
+    "IMDB_ARCHIVE", "IMDB_SHA256", "IMDB_URL", "Dataset", "data_home", "download", "imdb_like", "load_breast_cancer", "load_digits", "load_imdb",
     "load_sentiment", "sentence_features", "words",
 ]
 
