@@ -82,17 +82,28 @@ def friendly(error: Exception, lab: Lab) -> str:
 
 
 def describe(event: Event, lab: Lab) -> str:
-    """One event of a transaction, in words."""
+    """One event of a transaction, in words (raw bytes, such as a revealed piece, only by size)."""
     a, name = event.args, lambda key: _name(lab, event.args[key])
-    return {
-        "ContributionAdded": lambda: f"{name('contributor')} added contribution {a.get('id')} "
-                                     f"(label {a.get('label')}, deposit {ether(a.get('deposit', 0))})",
+    said = {
+        "ContributionAdded": lambda: f"{name('contributor')} added contribution {a['id']} "
+                                     f"(label {a['label']}, deposit {ether(a['deposit'])})",
         "Refunded": lambda: f"{name('contributor')} got {ether(a['amount'])} back for contribution {a['id']}",
         "Taken": lambda: f"{name('taker')} took {ether(a['amount'])} from contribution {a['id']}",
         "Validated": lambda: f"{name('player')} validated contribution {a['id']} and has {a['points']} points",
         "Reported": lambda: f"{name('player')} reported {name('contributor')}'s contribution {a['id']}",
+        "ContributionScored": lambda: f"contribution {a['id']} of {name('contributor')} scored {a['score']:+d}: "
+                                      f"{'gains' if a['payout'] >= 0 else 'loses'} {ether(abs(a['payout']))}",
+        "TestSetRevealed": lambda: f"test set revealed: the model gets {a['baseline']} of {a['evaluationSize']} "
+                                   f"right; each is worth {ether(a['pricePerPoint'])}",
+        "MarketFinished": lambda: f"market finished: {ether(a['bountyPaid'])} of the bounty paid, "
+                                  f"{ether(a['refund'])} back to the provider, {ether(a['burned'])} burned",
         "Withdrawal": lambda: f"{name('account')} withdrew {ether(a['amount'])}",
-    }.get(event.name, lambda: f"{event.name}: {event.args}")()
+    }.get(event.name)
+    if said:
+        return said()
+    shown_args = {k: f"<{len(v)} bytes>" if isinstance(v, bytes) else _name(lab, v) if isinstance(v, str) else v
+                  for k, v in a.items()}
+    return f"{event.name}: " + ", ".join(f"{k}={v}" for k, v in shown_args.items())
 
 
 def show(output: widgets.Output, text: str) -> None:
@@ -140,6 +151,11 @@ class Live(widgets.VBox):
 
     def refresh(self, record: TxRecord | None = None) -> None:
         raise NotImplementedError
+
+    @property
+    def said(self) -> str:
+        """What the last click said (the text under the buttons)."""
+        return shown(self.output)
 
     def _changed(self, record: TxRecord | None) -> None:
         # A dashboard that cannot redraw must not break the transaction that made it redraw.

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import datasets
 from ..incentives import DepositRefundTake, Points, PredictionMarket
 from ..models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
-from ._common import run
+from ._common import run, shown
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -85,6 +85,11 @@ class DeployPanel(widgets.VBox):
         return (f"deployed {self.trainer.contract.contract_name} at {self.trainer.address} in {len(sent)} "
                 f"transactions ({sum(r.gas_used for r in sent):,} gas); the twin's test accuracy is "
                 f"{twin.score(data.X_test, data.y_test):.3f}. The handle is panel.trainer.")
+
+    @property
+    def said(self) -> str:
+        """What the last click said."""
+        return shown(self.output)
 
     def __repr__(self) -> str:
         return "DeployPanel(run the notebook to use it)"
