@@ -52,6 +52,7 @@ class DeployPanel(widgets.VBox):
         self._parameters()
         super().__init__([widgets.HTML("<b>Deploy a model anyone may train</b>"), self.model, self.dataset,
                           self.n_train, self.mechanism, self.parameters, self.deploy, self.output, self.gas])
+        self.add_class("dcai-deploy-panel")  # a handle for styles and for the browser test
 
     def _datasets(self) -> None:
         self.dataset.options = MODELS[self.model.value][1]

@@ -25,6 +25,7 @@ class GasPanel(Live):
                                             "yaxis": {"title": {"text": "gas used"}}})
         self.bars.add_bar(x=[], y=[], hovertext=[])
         super().__init__(lab, [self.table, self.bars])
+        self.add_class("dcai-gas-panel")  # a handle for styles and for the browser test
         self.refresh()
 
     def refresh(self, record: TxRecord | None = None) -> None:

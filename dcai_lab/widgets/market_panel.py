@@ -63,6 +63,7 @@ class MarketPanel(Live):
             widgets.HTML("<b>What each account may do now</b>"), self.may,
             widgets.HTML("<b>Stakes and payouts</b>"), self.payouts,
         ])
+        self.add_class("dcai-market-panel")  # a handle for styles and for the browser test
         self.refresh()
 
     # -- clicks ----------------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ class TrainerDashboard(Live):
             widgets.HTML("<b>Contributions</b> (buttons act as the account chosen above)"), self.table,
             widgets.HBox(plots),
         ])
+        self.add_class("dcai-trainer-dashboard")  # a handle for styles and for the browser test
         self.refresh()
 
     # -- what a click does --------------------------------------------------------------------------
@@ -191,6 +192,7 @@ class ContributionRow:
                                                   dashboard._class_names[c.label], ether(c.deposit),
                                                   ether(status.remaining) + settled, clock(c.added_at))) + "</code>")
         self.box = widgets.HBox([numbers, self.refund, self.take, self.why])
+        self.box.add_class("dcai-contribution-row")
 
     def close(self) -> None:
         for widget in (self.refund, self.take, self.why, self.box):
