@@ -4,6 +4,7 @@ watch money and accuracy move — for a trainer under Deposit-Refund-Take or Poi
 from __future__ import annotations
 
 import ast
+import html
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,11 @@ from ._common import ETHER, Live, clock, ether, friendly, run, summary
 if TYPE_CHECKING:
     from ..gas import TxRecord
 
+#: Width of the numbers of a contributions row (the monospace columns of ``_cells``).
+NUMBERS_WIDTH = "760px"
+#: How a trainer's events move ether: (the account's field, sign for the account, the amount's field).
+_FLOWS = {"ContributionAdded": ("payer", -1, "deposit"), "Refunded": ("contributor", 1, "amount"),
+          "Taken": ("taker", 1, "amount")}
 #: Steps of the clock, in seconds.
 TRAVEL_STEPS = {"1 hour": 3600, "1 day": 86_400, "9 days": 9 * 86_400}
 
@@ -41,8 +47,6 @@ class TrainerDashboard(Live):
         self._class_names = list(class_names) if class_names else [str(i) for i in range(n_classes)]
         people = list(accounts) if accounts is not None else list(lab.accounts[1:])
         self._people = people
-        self._start = {who: lab.balance(who) for who in people}
-        self._start_trainer = lab.balance(trainer)
         self._accuracy: dict[int, float] = {}
         verb = trainer.settle_verb
         self._take_verb = "report" if isinstance(trainer, PointsTrainer) else "take"
@@ -64,14 +68,16 @@ class TrainerDashboard(Live):
         self.output = widgets.Output(layout={"border": "1px solid #ddd", "min_height": "2em"})
         self.table = widgets.VBox()
         self.rows: list[ContributionRow] = []
-        self.balances = go.FigureWidget(layout={"title": {"text": "Ether won or lost since the dashboard opened"},
-                                                "height": 300, "margin": {"t": 40, "b": 30},
-                                                "yaxis": {"title": {"text": "ether"}}})
+        plot = {"height": 320, "width": 560, "margin": {"t": 50, "b": 40, "l": 60, "r": 20}}
+        self.balances = go.FigureWidget(layout={**plot, "title": {"text": "Ether each account got back (+) or "
+                                                                  "paid in (−), and what the trainer holds"},
+                                                "title_font_size": 13, "yaxis": {"title": {"text": "ether"}}})
         self.balances.add_bar(x=[], y=[])
-        self.accuracy = go.FigureWidget(layout={"title": {"text": "Test accuracy after each contribution"},
-                                                "height": 300, "margin": {"t": 40, "b": 30},
-                                                "xaxis": {"title": {"text": "contributions"}},
-                                                "yaxis": {"title": {"text": "accuracy"}}})
+        self.accuracy = go.FigureWidget(layout={**plot, "title": {"text": "Test accuracy after each contribution "
+                                                                  "(since the dashboard opened)"},
+                                                "title_font_size": 13,
+                                                "xaxis": {"title": {"text": "contributions"}, "dtick": 1},
+                                                "yaxis": {"title": {"text": "accuracy"}, "range": [0, 1]}})
         self.accuracy.add_scatter(x=[], y=[], mode="lines+markers")
 
         self.sample.observe(lambda change: setattr(self.text, "value", change["new"]) if change["new"] else None,
@@ -135,21 +141,37 @@ class TrainerDashboard(Live):
         lab = self._lab
         self.clock.value = f"Block {lab.block_number} · {clock(lab.timestamp)}"
         self._predict()
-        with self.balances.batch_update():
-            self.balances.data[0].x = [lab.accounts.name_of(a) for a in self._people] + ["the trainer"]
-            self.balances.data[0].y = [(lab.balance(a) - self._start[a]) / ETHER for a in self._people] + \
-                                      [(lab.balance(self.trainer) - self._start_trainer) / ETHER]
         if record is None or record.address == self.trainer.address:
             self._contributions = self.trainer.contributions()
             self._redraw_table()
             self._redraw_accuracy()
+            self._redraw_balances()
+
+    def net(self) -> dict[str, int]:
+        """Wei each account got back from the trainer minus what it paid in, from the trainer's events."""
+        net = dict.fromkeys(self._people, 0)
+        for log in self._lab._engine.logs(self.trainer.address):
+            event = self.trainer.contract._decode_log(log)
+            if event is None or event.name not in _FLOWS:
+                continue
+            who, sign, amount = _FLOWS[event.name]
+            if event.args[who] in net:
+                net[event.args[who]] += sign * event.args[amount]
+        return net
+
+    def _redraw_balances(self) -> None:
+        net = self.net()
+        with self.balances.batch_update():
+            self.balances.data[0].x = [self._lab.accounts.name_of(a) for a in net] + ["the trainer"]
+            self.balances.data[0].y = [wei / ETHER for wei in net.values()] + \
+                                      [self._lab.balance(self.trainer) / ETHER]
 
     def _redraw_table(self) -> None:
         for row in self.rows:
             row.close()
         self.rows = [ContributionRow(self, c) for c in self._contributions]
         header = widgets.HTML("<code>" + _cells(("id", "contributor", "label", "deposit", "left", "added at")) +
-                              "</code>")
+                              "</code>", layout={"width": NUMBERS_WIDTH})
         self.table.children = [header] + [row.box for row in self.rows] if self.rows else \
             [widgets.HTML("<i>no contributions yet</i>")]
 
@@ -178,19 +200,22 @@ class ContributionRow:
         trainer, lab = dashboard.trainer, dashboard._lab
         who = dashboard.account.value
         status = trainer.status(c)
-        self.refund = widgets.Button(description=trainer.settle_verb, layout={"width": "90px"})
-        self.take = widgets.Button(description=dashboard._take_verb, layout={"width": "90px"})
+        self.refund = widgets.Button(description=trainer.settle_verb, layout={"width": "80px", "flex": "0 0 auto"})
+        self.take = widgets.Button(description=dashboard._take_verb, layout={"width": "80px", "flex": "0 0 auto"})
         refund_why = _refund_blocked(trainer, c, status, who)
         take_why = _take_blocked(trainer, c, who)
         self.refund.disabled, self.take.disabled = refund_why is not None, take_why is not None
         reasons = [f"{b.description}: {why}" for b, why in ((self.refund, refund_why), (self.take, take_why)) if why]
-        self.why = widgets.Label(" ".join(reasons) or "both are open to " + lab.accounts.name_of(who))
+        # HTML, not Label: a reason may be long and must wrap rather than run off the row.
+        said = " ".join(reasons) or "both are open to " + lab.accounts.name_of(who)
+        self.why = widgets.HTML(html.escape(said, quote=False), layout={"flex": "1 1 auto"})
         self.refund.on_click(lambda _: run(dashboard.output, lab, lambda: summary(lab, trainer.refund(c, sender=who))))
         self.take.on_click(lambda _: run(dashboard.output, lab, lambda: summary(lab, trainer.report(c, sender=who))))
         settled = " (settled)" if status.settled else ""
         numbers = widgets.HTML("<code>" + _cells((c.id, lab.accounts.name_of(c.contributor),
                                                   dashboard._class_names[c.label], ether(c.deposit),
-                                                  ether(status.remaining) + settled, clock(c.added_at))) + "</code>")
+                                                  ether(status.remaining) + settled, clock(c.added_at)[5:16])) +
+                               "</code>", layout={"width": NUMBERS_WIDTH, "flex": "0 0 auto"})
         self.box = widgets.HBox([numbers, self.refund, self.take, self.why])
         self.box.add_class("dcai-contribution-row")
 
@@ -200,8 +225,10 @@ class ContributionRow:
 
 
 def _cells(values: Sequence[Any]) -> str:
-    widths = (4, 12, 10, 18, 30, 24)
-    return "".join(str(v).ljust(w) for v, w in zip(values, widths)).replace(" ", "&nbsp;")
+    """One table line in fixed-width columns (ether amounts have up to 18 decimals)."""
+    widths = (3, 9, 9, 24, 34, 11)
+    line = " ".join(html.escape(str(v), quote=False).ljust(w) for v, w in zip(values, widths))
+    return line.replace(" ", "&nbsp;")
 
 
 def _dry_run(function: Any, *args: Any, sender: str) -> str | None:

@@ -62,6 +62,7 @@ def test_contributing_pays_the_deposit_and_adds_a_row(lab, dashboard):
     assert f"alice added contribution 0 (label 1, deposit {ether(deposit)})" in shown(dashboard.output)
     assert len(dashboard.rows) == 1
     assert dashboard.balances.data[0].y[0] == -deposit / 10**18  # alice's bar
+    assert dashboard.balances.data[0].y[-1] == deposit / 10**18  # what the trainer holds
 
 
 def test_refund_opens_after_the_wait_for_the_contributor_only(lab, dashboard):
