@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..gas import TxRecord
 
 #: Width of the numbers of a contributions row (the monospace columns of ``_cells``).
-NUMBERS_WIDTH = "760px"
+NUMBERS_WIDTH = "700px"
 #: How a trainer's events move ether: (the account's field, sign for the account, the amount's field).
 _FLOWS = {"ContributionAdded": ("payer", -1, "deposit"), "Refunded": ("contributor", 1, "amount"),
           "Taken": ("taker", 1, "amount")}
@@ -68,7 +68,7 @@ class TrainerDashboard(Live):
         self.output = widgets.Output(layout={"border": "1px solid #ddd", "min_height": "2em"})
         self.table = widgets.VBox()
         self.rows: list[ContributionRow] = []
-        plot = {"height": 320, "width": 560, "margin": {"t": 50, "b": 40, "l": 60, "r": 20}}
+        plot = {"height": 320, "width": 430, "margin": {"t": 50, "b": 40, "l": 60, "r": 20}}
         self.balances = go.FigureWidget(layout={**plot, "title": {"text": "Ether each account got back (+) or "
                                                                   "paid in (−), and what the trainer holds"},
                                                 "title_font_size": 13, "yaxis": {"title": {"text": "ether"}}})
@@ -207,16 +207,16 @@ class ContributionRow:
         self.refund.disabled, self.take.disabled = refund_why is not None, take_why is not None
         reasons = [f"{b.description}: {why}" for b, why in ((self.refund, refund_why), (self.take, take_why)) if why]
         # HTML, not Label: a reason may be long and must wrap rather than run off the row.
-        said = " ".join(reasons) or "both are open to " + lab.accounts.name_of(who)
-        self.why = widgets.HTML(html.escape(said, quote=False), layout={"flex": "1 1 auto"})
+        said = ("settled · " if status.settled else "") + (" ".join(reasons) or "both are open to " +
+                                                          lab.accounts.name_of(who))
+        self.why = widgets.HTML(html.escape(said, quote=False), layout={"margin": "0 0 6px 40px"})
         self.refund.on_click(lambda _: run(dashboard.output, lab, lambda: summary(lab, trainer.refund(c, sender=who))))
         self.take.on_click(lambda _: run(dashboard.output, lab, lambda: summary(lab, trainer.report(c, sender=who))))
-        settled = " (settled)" if status.settled else ""
         numbers = widgets.HTML("<code>" + _cells((c.id, lab.accounts.name_of(c.contributor),
                                                   dashboard._class_names[c.label], ether(c.deposit),
-                                                  ether(status.remaining) + settled, clock(c.added_at)[5:16])) +
+                                                  ether(status.remaining), clock(c.added_at)[5:16])) +
                                "</code>", layout={"width": NUMBERS_WIDTH, "flex": "0 0 auto"})
-        self.box = widgets.HBox([numbers, self.refund, self.take, self.why])
+        self.box = widgets.VBox([widgets.HBox([numbers, self.refund, self.take]), self.why])
         self.box.add_class("dcai-contribution-row")
 
     def close(self) -> None:
@@ -226,7 +226,7 @@ class ContributionRow:
 
 def _cells(values: Sequence[Any]) -> str:
     """One table line in fixed-width columns (ether amounts have up to 18 decimals)."""
-    widths = (3, 9, 9, 24, 34, 11)
+    widths = (3, 9, 9, 26, 26, 11)
     line = " ".join(html.escape(str(v), quote=False).ljust(w) for v, w in zip(values, widths))
     return line.replace(" ", "&nbsp;")
 

@@ -125,7 +125,7 @@ def test_notebook_03_contributes_travels_and_refunds_by_clicking(page, jupyterla
     expect(refund).to_be_enabled()
     refund.click()
     expect(dashboard).to_contain_text(re.compile(r"carol got [0-9.]+ ether back for contribution 5"))
-    expect(dashboard.locator(".dcai-contribution-row").last).to_contain_text("(settled)")
+    expect(dashboard.locator(".dcai-contribution-row").last).to_contain_text("settled · refund: already settled")
     screenshot(page, dashboard, screenshots / "03-trainer-dashboard.png")
     screenshot(page, dashboard.locator(".js-plotly-plot").first, screenshots / "03-trainer-dashboard-plots.png")
 
