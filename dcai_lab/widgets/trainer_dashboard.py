@@ -69,8 +69,8 @@ class TrainerDashboard(Live):
         self.table = widgets.VBox()
         self.rows: list[ContributionRow] = []
         plot = {"height": 320, "width": 430, "margin": {"t": 50, "b": 40, "l": 60, "r": 20}}
-        self.balances = go.FigureWidget(layout={**plot, "title": {"text": "Ether each account got back (+) or "
-                                                                  "paid in (−), and what the trainer holds"},
+        self.balances = go.FigureWidget(layout={**plot, "title": {"text": "Ether got back (+) or paid in (−); "
+                                                                  "the trainer: what it holds"},
                                                 "title_font_size": 13, "yaxis": {"title": {"text": "ether"}}})
         self.balances.add_bar(x=[], y=[])
         self.accuracy = go.FigureWidget(layout={**plot, "title": {"text": "Test accuracy after each contribution "

@@ -130,26 +130,25 @@ def test_notebook_03_contributes_travels_and_refunds_by_clicking(page, jupyterla
     screenshot(page, dashboard.locator(".js-plotly-plot").first, screenshots / "03-trainer-dashboard-plots.png")
 
 
+def click_as(panel: Locator, who: str, name: str) -> None:
+    """Choose ``who`` under "acting as", then press the button ``name``."""
+    dropdown(panel, "acting as").select_option(label=who)
+    button(panel, name).click()
+
+
 def test_notebook_05_runs_a_market_to_its_payout_by_clicking(page, jupyterlab, screenshots):
     notebook = run_notebook(page, jupyterlab, "05_prediction_market.ipynb")
     panel = notebook.locator(".dcai-market-panel")
     panel.scroll_into_view_if_needed()
     expect(panel).to_contain_text("Phase participation")
-    acting = dropdown(panel, "acting as")
-    acting.select_option(label="deployer")
-    button(panel, "travel to the next deadline").click()
-    expect(panel).to_contain_text("the market is REVEAL")
-    acting.select_option(label="alice")
-    button(panel, "reveal test set").click()
-    expect(panel).to_contain_text("Refused by the contract: only the provider, deployer, may do this.")
-    acting.select_option(label="deployer")
-    button(panel, "reveal test set").click()
-    expect(panel).to_contain_text("test set revealed: the model gets 33 of 45 right")
-    acting.select_option(label="frank")
-    button(panel, "score all").click()
-    expect(panel).to_contain_text("market finished")
-    acting.select_option(label="alice")
-    button(panel, "withdraw").click()
-    expect(panel).to_contain_text("alice withdrew 0.059 ether")
+    for who, name, said in (
+        ("deployer", "travel to the next deadline", "the market is REVEAL"),
+        ("alice", "reveal test set", "Refused by the contract: only the provider, deployer, may do this."),
+        ("deployer", "reveal test set", "test set revealed: the model gets 33 of 45 right"),
+        ("frank", "score all", "market finished"),
+        ("alice", "withdraw", "alice withdrew 0.059 ether"),
+    ):
+        click_as(panel, who, name)
+        expect(panel).to_contain_text(said)
     expect(panel.locator("table").last).to_contain_text("0.059 ether")  # the payout table's "withdrawn"
     screenshot(page, panel, screenshots / "05-market-panel.png")
