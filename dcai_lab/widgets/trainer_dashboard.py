@@ -179,6 +179,8 @@ class TrainerDashboard(Live):
         if self._test is None:
             return
         n = len(self._contributions)
+        # Fewer contributions than plotted: an anchor undid some, and their accuracies are void.
+        self._accuracy = {k: v for k, v in self._accuracy.items() if k <= n}
         if n not in self._accuracy:
             self._accuracy[n] = float(self.trainer.local_model().score(*self._test))
         points = sorted((k, v) for k, v in self._accuracy.items() if k <= n)

@@ -91,7 +91,7 @@ class JupyterLab:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # the server and its kernels end with the browser tests
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     scratch = tmp_path_factory.mktemp("jupyterlab")
     root = scratch / "notebooks"
@@ -132,7 +132,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     executable = chromium()
     from playwright.sync_api import sync_playwright

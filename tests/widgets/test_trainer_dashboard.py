@@ -15,7 +15,7 @@ from dcai_lab.widgets._common import ether, shown
 RULES = DepositRefundTake(cost_weight=10**12, refund_wait=days(1), take_wait=days(9))
 #: The twin agrees with GOOD and disagrees with BAD however often they are added.
 GOOD, BAD = ("[0, 1]", 1), ("[0, 1]", 0)
-TEST = ([[0], [1], [2], [3]], [1, 1, 0, 0])
+TEST = ([[0], [1], [2], [3], [5]], [1, 1, 0, 0, 0])  # [5] flips with the intercept
 
 
 def twin() -> SparsePerceptron:
@@ -140,6 +140,8 @@ def test_the_dashboard_follows_transactions_sent_from_code(lab, dashboard):
         trainer.add_data([5], 1, sender=a.erin)
         assert len(dashboard.rows) == 2
     assert len(dashboard.rows) == 1  # the anchor undid erin's contribution, and the dashboard follows
+    trainer.add_data([5], 0, sender=a.erin)  # another second contribution: its own accuracy, not the undone one's
+    assert dashboard.accuracy.data[0].y[-1] == trainer.local_model().score(*TEST)
 
 
 def test_a_closed_dashboard_stops_following(lab):
