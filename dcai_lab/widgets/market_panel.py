@@ -145,8 +145,10 @@ class MarketPanel(Live):
             last = contract.commitBlock() + BLOCKHASH_WINDOW
             lines.append(f"bounty {ether(contract.bounty())}; the chosen piece must be revealed by block {last}")
         if contract.participationEnd():
-            lines.append(f"participation ends {deadline(lab, contract.participationEnd())}")
-            lines.append(f"the test set must be revealed before {deadline(lab, contract.revealDeadline())}")
+            # Once the test set is revealed (or the market lapsed) its deadlines are history: no countdown.
+            when = deadline if phase in (Phase.PARTICIPATION, Phase.REVEAL) else lambda _, t: clock(t)
+            lines.append(f"participation ends {when(lab, contract.participationEnd())}")
+            lines.append(f"the test set must be revealed before {when(lab, contract.revealDeadline())}")
         if contract.pricePerPoint():
             lines.append(f"each test sample gained or lost is worth {ether(contract.pricePerPoint())}")
         return "<br>".join(html.escape(line) for line in lines)
