@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from eth_utils import keccak
@@ -95,6 +95,7 @@ class Lab:
         for name in artifact_names():
             self._learn_errors(load_artifact(name)["abi"])
         self._records: list[TxRecord] = []
+        self._watchers: list[Callable[[TxRecord | None], None]] = []
 
     # -- the chain ---------------------------------------------------------------------------
     @property
@@ -146,6 +147,7 @@ class Lab:
             if total < 1 or total != int(total):
                 raise ConfigError(f"{unit}={amount!r} is not a whole, positive number of seconds.")
             self._engine.mine(blocks=1, seconds=int(total))
+        self._changed(None)
         return self.timestamp
 
     @contextlib.contextmanager
@@ -158,6 +160,18 @@ class Lab:
         finally:
             self._engine.revert(snapshot)
             del self._records[n_records:]
+            self._changed(None)
+
+    def watch(self, callback: Callable[[TxRecord | None], None]) -> Callable[[], None]:
+        """Call ``callback(record)`` after every transaction sent through this lab, and
+        ``callback(None)`` after a time travel or the end of an anchor; returns the function that
+        stops it. Dashboards use it to update as transactions land, whoever sends them."""
+        self._watchers.append(callback)
+        return lambda: self._watchers.remove(callback) if callback in self._watchers else None
+
+    def _changed(self, record: TxRecord | None) -> None:
+        for callback in list(self._watchers):
+            callback(record)
 
     # -- ether ---------------------------------------------------------------------------------
     def balance(self, address: str | Contract) -> int:
@@ -315,6 +329,7 @@ class Lab:
             logs=receipt.logs, decode_log=self._decode_log, data=data,
         )
         self._records.append(record)
+        self._changed(record)
         return record
 
     def _failure(self, output: bytes, out_of_gas: bool, gas_used: int, gas_limit: int) -> DecodedRevert:

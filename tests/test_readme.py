@@ -57,6 +57,9 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
     "bash scripts/lab": Serve("--no-browser --port={port}"),  # must print its address and answer there
     "bash scripts/lab demo": Run(("Withdrawing now reverts: StillLocked", "each takes half of mallory's")),
     "bash scripts/test": NotRun("runs the whole test suite, this test included (recursion); CI runs it"),
+    "bash scripts/execute-notebook notebooks/NN_name.ipynb": NotRun(
+        "a pattern, not a file; re-executing a notebook takes up to a minute and nbval checks the committed "
+        "outputs it writes"),
     ".venv/bin/dcai-lab build": BUILD_NOT_RUN,
     ".venv/bin/python -m dcai_lab.build": BUILD_NOT_RUN,
     ".venv/bin/dcai-lab build --check": Run(("All artifacts in dcai_lab/artifacts match contracts",)),

@@ -13,9 +13,9 @@ import re
 import ipywidgets as widgets
 from eth_utils import is_address, to_checksum_address
 
-from ._abi import ARRAY_TYPE, Function
-from .contract import Contract
-from .errors import DcaiLabError, RevertError
+from .._abi import ARRAY_TYPE, Function
+from ..contract import Contract
+from ..errors import DcaiLabError, RevertError
 
 def _how(solidity_type: str) -> str:
     """How to type a value of ``solidity_type`` in the form."""
