@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .engines._base import TX_GAS_CAP
-from .errors import DcaiLabError
+from .errors import ConfigError, DcaiLabError
 from .incentives import DepositRefundTake, Points, PredictionMarket, days, hours
 from .lab import Lab
 from .models import model_class
@@ -58,6 +58,7 @@ _INCENTIVES = {
 }
 _TRAINING_SAMPLES = 60
 _TEST_SAMPLES = 8
+_UNDO_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -108,20 +109,15 @@ class Measurement:
 
     gas: dict[str, int] = field(default_factory=dict)
     failure: str | None = None
+    #: The operation running now: a failure is charged to it.
+    current: str = "deploy"
 
     def step(self, operation: str, send: Callable[[], Any]) -> Any:
         """Run ``send`` (it sends one transaction and returns its record) and keep its gas."""
-        try:
-            record = send()
-        except DcaiLabError as error:
-            self.failure = f"{operation}: {error}"
-            raise _Stop from error
+        self.current = operation
+        record = send()
         self.gas[operation] = record.gas_used
         return record
-
-
-class _Stop(Exception):
-    """An operation did not fit: the measurement ends there."""
 
 
 def measure(model_name: str, mechanism: str, workload: Workload = STANDARD, *,
@@ -133,11 +129,7 @@ def measure(model_name: str, mechanism: str, workload: Workload = STANDARD, *,
     lab = Lab(engine=engine)
     result = Measurement()
     try:
-        try:
-            trainer = lab.deploy(model, _INCENTIVES[mechanism], sender=lab.accounts.deployer)
-        except DcaiLabError as error:
-            result.failure = f"deploy: {error}"
-            raise _Stop from error
+        trainer = lab.deploy(model, _INCENTIVES[mechanism], sender=lab.accounts.deployer)
         deployment = [r.gas_used for r in lab.transactions]
         result.gas.update({"deploy": sum(deployment), "deploy transactions": len(deployment),
                            "largest deploy transaction": max(deployment)})
@@ -147,13 +139,14 @@ def measure(model_name: str, mechanism: str, workload: Workload = STANDARD, *,
         else:
             _deposit_or_points(lab, trainer, result, x_right, x_wrong, x_warm)
         result.step("predict", lambda: _predict_as_transaction(lab, trainer, x_right))
-    except _Stop:
-        pass
+    except DcaiLabError as error:
+        result.failure = f"{result.current}: {error}"
     return result
 
 
 def _deposit_or_points(lab: Lab, trainer, result: Measurement, x_right, x_wrong, x_warm) -> None:
     a = lab.accounts
+    result.current = "addData, label = prediction"  # the warm-up is one
     trainer.add_data(x_warm, trainer.predict(x_warm), sender=a.dave)
     warm_up = trainer._added(lab.last_tx)
     lab.time_travel(seconds=days(1) + 1)
@@ -164,8 +157,12 @@ def _deposit_or_points(lab: Lab, trainer, result: Measurement, x_right, x_wrong,
     predicted = trainer.predict(x_wrong)
     wrong = trainer._added(result.step("addData, label ≠ prediction",
                                        lambda: _add(trainer, x_wrong, 1 - predicted, a.alice)))
-    while trainer.predict(x_wrong) != predicted:  # carol undoes it, so the model disagrees with alice
+    for _ in range(_UNDO_ATTEMPTS):  # carol undoes it, so the model disagrees with alice
+        if trainer.predict(x_wrong) == predicted:
+            break
         trainer.add_data(x_wrong, predicted, sender=a.carol)
+    else:
+        raise ConfigError(f"{_UNDO_ATTEMPTS} contributions did not undo alice's: there is nothing to report.")
     lab.time_travel(seconds=days(1) + 1)
     result.step("settle", lambda: trainer.refund(right, sender=a.bob))
     result.step("report", lambda: trainer.report(wrong, sender=a.bob))
