@@ -30,7 +30,7 @@ from .incentives import DepositRefundTake, days
 from .lab import Lab
 from .models import NaiveBayes, SparsePerceptron
 
-__all__ = ["PROVENANCE", "REFERENCE", "measure_ours", "reference_naive_bayes", "reference_perceptron",
+__all__ = ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours", "reference_naive_bayes", "reference_perceptron",
            "side_by_side"]
 
 PROVENANCE = (
