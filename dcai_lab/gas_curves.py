@@ -14,7 +14,7 @@ engines, so its figures can differ by which test samples were revealed first.)
 Two axes. *Present features* (k): how many features a sample has; only sparse models have a
 choice, a dense sample has every feature, so their curve against k is their curve against size.
 *Model size* (n): features of the model; sparse samples keep k = 50. Along present features a
-sparse model has max(1,000, 2k) features.
+sparse model has max(1,000, k) features.
 """
 
 from __future__ import annotations
@@ -108,28 +108,29 @@ def figure(frame: pd.DataFrame, title: str | None = None) -> go.Figure:
 
 
 def largest_model(model: str, mechanism: str, *, engine: str = "revm", start: int = 16,
-                  resolution: float = 0.02) -> dict:
-    """The largest size each design fits within the per-transaction cap, and what limits it.
-
-    A dense model is searched on its size n (every sample has all n features). A sparse model
-    deploys in chunks at any size, so it is searched on the features a sample may have: k, in a
-    model of max(1,000, 2k) features. The search doubles from ``start`` until the workload fails,
-    then bisects to within ``resolution`` (2 %) of the boundary. Returns the searched ``axis``, the
-    ``largest`` value that fits, the gas of the workload there, and ``limited by``: the first
-    operation that failed just above, with the lab's reason."""
+                  bracket: tuple[int, int] | None = None, resolution: float = 0.02) -> dict:
+    """The largest model each design deploys and updates within the per-transaction cap, and what
+    limits it: searched on the model's size n, with samples that have every feature present (the
+    most one update of that model can be asked to do; a sparse model with k = 50 is not limited by
+    its size, since deployment is chunked). The search doubles from ``start`` until the workload
+    fails (or starts from ``bracket``: a size that fits and one that does not), then bisects until
+    the two are within ``resolution`` (2 %) of each other. Returns the ``largest`` size that fits, the
+    size it ``fails at``, the gas of the workload at the largest, and ``limited by``: the operation
+    that failed, with the lab's reason."""
     mechanism = _mechanism(mechanism)
-    sparse = model_class(_model(model)).sparse
-    axis = "present features" if sparse else "model size"
+    _model(model)
+    axis = "model size, every feature present"
 
     def run(x: int):
-        return measure(model, mechanism, _workload(axis, x), engine=engine)
+        return measure(model, mechanism, Workload(n_features=x, present=x), engine=engine)
 
-    good, bad = start, start * 2
-    fits = run(good)
+    good, bad = bracket or (start, start * 2)
+    fits, failed = run(good), run(bad)
     if fits.failure:
-        raise ConfigError(f"{model} under {mechanism} does not fit even at {axis} = {start}: {fits.failure}")
-    failed = run(bad)
+        raise ConfigError(f"{model} under {mechanism} does not fit even at {axis} = {good}: {fits.failure}")
     while not failed.failure:
+        if bracket:
+            raise ConfigError(f"{model} under {mechanism} still fits at {axis} = {bad}: not a bracket.")
         good, fits, bad = bad, failed, bad * 2
         failed = run(bad)
     while bad - good > max(1, resolution * good):
@@ -162,10 +163,10 @@ def comparison_table(*, engine: str = "revm", operations: tuple[str, ...] = (
 
 
 def _workload(axis: str, x: int) -> Workload:
-    """The workload at ``x`` along ``axis``. Along present features the model has at least twice as
-    many features as a sample, so the random training samples differ from one another."""
+    """The workload at ``x`` along ``axis``: k = x present features in a model of max(1,000, k), or a
+    model of n = x features with samples of min(50, n) present."""
     if axis == "present features":
-        return Workload(n_features=max(STANDARD.n_features, 2 * x), present=x)
+        return Workload(n_features=max(STANDARD.n_features, x), present=x)
     return Workload(n_features=x, present=min(STANDARD.present, x))
 
 

@@ -30,8 +30,8 @@ from .incentives import DepositRefundTake, days
 from .lab import Lab
 from .models import NaiveBayes, SparsePerceptron
 
-__all__ = ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours", "reference_naive_bayes", "reference_perceptron",
-           "side_by_side"]
+__all__ = ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours", "reference_naive_bayes",
+           "reference_perceptron", "side_by_side"]
 
 PROVENANCE = (
     "microsoft/0xDeCA10B at commit f97e40db4c27f90f0ceedc26629e83d8a3cc7a30, its contracts unmodified "

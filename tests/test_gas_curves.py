@@ -61,7 +61,6 @@ def test_the_market_names_its_own_steps():
 
 def test_the_largest_dense_perceptron_fits_and_one_step_more_does_not():
     found = gas_curves.largest_model("DensePerceptron", "DepositRefundTake", start=4096)
-    assert found["axis"] == "model size"
     assert found["largest"] < found["fails at"] <= found["largest"] * 1.02 + 1
     fits = measure("DensePerceptron", "DepositRefundTake", Workload(n_features=found["largest"], present=50))
     per_transaction = {op: gas for op, gas in fits.gas.items() if op not in ("deploy", "deploy transactions")}
@@ -71,9 +70,13 @@ def test_the_largest_dense_perceptron_fits_and_one_step_more_does_not():
 
 
 def test_a_sparse_market_is_limited_by_its_test_set():
-    found = gas_curves.largest_model("SparsePerceptron", "PredictionMarket", start=512, resolution=0.1)
-    assert found["axis"] == "present features"
+    found = gas_curves.largest_model("SparsePerceptron", "PredictionMarket", bracket=(1024, 8192), resolution=0.1)
     assert found["limited by"].startswith("commit") and "65,536" in found["limited by"]
+
+
+def test_a_bracket_must_hold_a_failure():
+    with pytest.raises(ConfigError, match="not a bracket"):
+        gas_curves.largest_model("NaiveBayes", "Points", bracket=(10, 20))
 
 
 def test_the_table_is_five_models_by_three_mechanisms_and_agrees_with_the_snapshot():
