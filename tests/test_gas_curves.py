@@ -3,7 +3,7 @@
 import pytest
 
 from dcai_lab import gas_curves, gas_snapshot
-from dcai_lab._gas_workload import STANDARD, Workload, measure
+from dcai_lab._gas_workload import Workload, measure
 from dcai_lab.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 
@@ -99,4 +99,3 @@ def test_unknown_names_are_refused():
         gas_curves.largest_model("NaiveBayes", "Auction")
     with pytest.raises(ConfigError, match="model"):
         gas_curves.scaling("model size", [10], models=("Transformer",))
-    assert STANDARD.present == 50
