@@ -28,6 +28,7 @@ Then, with samples of ``present`` random features (dense models: every feature, 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,11 +192,12 @@ def _add(trainer, x, label: int, sender: str):
     return trainer.lab.last_tx
 
 
-def _predict_as_transaction(lab: Lab, trainer, x):
-    """Send ``predict(x)`` as a transaction (undone afterwards) and return its record."""
+def _predict_as_transaction(lab: Lab, trainer, x, undo: bool = True):
+    """Send ``predict(x)`` as a transaction from bob and return its record; undone afterwards when
+    ``undo`` (otherwise it stays mined, moving the clock on by a block like any transaction)."""
     function = trainer.contract.predict.overloads[0]
     data = function.encode([trainer._encode(trainer._to_sample(x))])
-    with lab.anchor():
+    with lab.anchor() if undo else contextlib.nullcontext():
         _, record = lab._send(trainer.contract.contract_name, trainer.address, "predict", data,
                               sender=lab.accounts.bob, value=0, gas=TX_GAS_CAP)
     return record

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .engines.pyevm import PyEVMEngine
+from ._gas_workload import _predict_as_transaction
 from .gas import floor_gas
 from .incentives import DepositRefundTake, days
 from .lab import Lab
@@ -161,7 +162,7 @@ def _perceptron(engine: str, excess: int) -> dict:
     for k, c in wrong:
         gas.setdefault(("report (take)", k), []).append(_prague(trainer.report(c, sender=bob)))
     for k, x in predict_samples:
-        gas.setdefault(("predict", k), []).append(_predict_as_transaction(lab, trainer, x))
+        gas.setdefault(("predict", k), []).append(_prague(_predict_as_transaction(lab, trainer, x)))
     return {**{("sparse perceptron", op, k): int(statistics.median(v)) for (op, k), v in gas.items()},
             ("sparse perceptron", "deployment", None): sum(deployment),
             ("sparse perceptron", "deployment transactions", None): len(deployment)}
@@ -181,19 +182,9 @@ def _naive_bayes(engine: str, excess: int) -> dict:
     for k in KS:
         for _ in range(REPEATS):
             x = sample(k)
-            gas.setdefault(("predict", k), []).append(_predict_as_transaction(lab, trainer, x, undo=False))
+            # mined like any transaction, as the naive Bayes benchmark has always measured it
+            gas.setdefault(("predict", k), []).append(_prague(_predict_as_transaction(lab, trainer, x, undo=False)))
             gas.setdefault(("addData", k), []).append(add(x, bob))
     return {**{("naive Bayes 2×1,000", op, k): int(statistics.median(v)) for (op, k), v in gas.items()},
             ("naive Bayes 2×1,000", "deployment", None): sum(deployment),
             ("naive Bayes 2×1,000", "deployment transactions", None): len(deployment)}
-
-
-def _predict_as_transaction(lab: Lab, trainer, x, undo: bool = True) -> int:
-    """Gas of ``predict(x)`` sent as a transaction by bob (inside ``lab.anchor()`` when ``undo``)."""
-    data = trainer.contract.predict.overloads[0].encode([trainer._encode(trainer._to_sample(x))])
-    if not undo:  # mined like any transaction, as the naive Bayes benchmark has always measured it
-        return _prague(lab._send(trainer.contract.contract_name, trainer.address, "predict", data,
-                                 sender=lab.accounts.bob, value=0, gas=None)[1])
-    with lab.anchor():
-        return _prague(lab._send(trainer.contract.contract_name, trainer.address, "predict", data,
-                                 sender=lab.accounts.bob, value=0, gas=None)[1])
