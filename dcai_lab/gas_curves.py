@@ -20,8 +20,8 @@ sparse model has max(1,000, k) features.
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import plotly.express as px
+import plotly.graph_objects as go
 
 from ._gas_workload import MECHANISMS, MODELS, OPERATIONS, STANDARD, Workload, measure
 from .engines._base import TX_GAS_CAP
