@@ -1,6 +1,8 @@
 """The public surface changes only on purpose."""
 
 import dcai_lab
+import dcai_lab.datasets
+import dcai_lab.encoders
 import dcai_lab.incentives
 
 
@@ -31,6 +33,17 @@ def test_incentive_names_are_pinned():
     ]
 
 
+def test_dataset_and_encoder_names_are_pinned():
+    assert dcai_lab.datasets.__all__ == [
+        "IMDB_ARCHIVE", "IMDB_SHA256", "IMDB_URL", "Dataset", "data_home", "download", "imdb_like", "load_breast_cancer",
+        "load_digits",
+        "load_imdb", "load_sentiment", "sentence_features", "words",
+    ]
+    assert dcai_lab.encoders.__all__ == [
+        "FixedPointScaler", "HashedWords", "TopWords", "present_features", "present_features_by_row",
+    ]
+
+
 def test_gas_analysis_names_are_pinned():
     from dcai_lab import gas_curves, gas_reference, gas_snapshot
 
@@ -38,5 +51,5 @@ def test_gas_analysis_names_are_pinned():
                                   "operation_names", "scaling"]
     assert gas_snapshot.__all__ == ["SNAPSHOT", "check", "compare", "format_snapshot", "main", "measure_snapshot",
                                     "parse_snapshot"]
-    assert gas_reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours", "reference_naive_bayes",
-                                     "reference_perceptron", "side_by_side"]
+    assert gas_reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours",
+                                     "reference_naive_bayes", "reference_perceptron", "side_by_side"]

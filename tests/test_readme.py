@@ -69,6 +69,7 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
         "rewrites .gas-snapshot of the editable install, i.e. of this checkout; tests/test_gas_snapshot.py "
         "writes a snapshot into a temporary folder and checks it"),
     ".venv/bin/python benchmarks/market_gas.py": Run(("largest transaction",)),
+    ".venv/bin/python benchmarks/twin_speed.py --quick": Run(("NaiveBayes", "NearestCentroid", "True")),
     ".venv/bin/python benchmarks/market_outcomes.py": NotRun(
         "the full experiment, 300 markets, takes minutes; its --quick form below runs the same code on 3 "
         "markets per shape"),
