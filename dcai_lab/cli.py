@@ -1,4 +1,5 @@
-"""The ``dcai-lab`` command: ``build`` the contracts, run a headless ``demo``, or open the ``lab``."""
+"""The ``dcai-lab`` command: ``build`` the contracts, check the ``gas-snapshot``, run a headless ``demo``,
+or open the ``lab``."""
 
 from __future__ import annotations
 
@@ -59,12 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="compile contracts/ into dcai_lab/artifacts/ (add --check to only verify)")
     sub.add_parser("demo", help="a short headless tour of the lab")
+    sub.add_parser("gas-snapshot", help="check (--check) or rewrite (--write) the committed gas snapshot")
     sub.add_parser("lab", help="open JupyterLab on the notebooks (other options go to `jupyter lab`)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "build":
         from .build import main as build_main
 
         return build_main(rest)
+    if args.command == "gas-snapshot":
+        from .gas_snapshot import main as snapshot_main
+
+        return snapshot_main(rest)
     if args.command == "demo":
         if rest:
             parser.error(f"demo takes no options, not {' '.join(rest)}")

@@ -202,3 +202,50 @@ def check_next_losers(trainer, X, y, answer: int | None) -> None:
     _verdict(f"{answer!r} is not it{hint}; for each candidate, train a copy of trainer.local_model() on it "
              f"(copy.deepcopy(model).partial_fit(x, [label])) and compare right_answers(copy, evaluation) "
              f"with right_answers(model, evaluation); count those that go down.")
+
+
+def check_usd_cost(lab: Lab, tx: int, prices, answer: float | None) -> None:
+    """Exercise 06.1: what transaction ``tx`` of ``lab`` costs in US dollars at the example ``prices``
+    (a row of ``example_prices()``), under Prague: gas × (base fee + priority fee) × ETH price."""
+    if answer is None:
+        return _verdict("set usd to a number of US dollars.")
+    gas = int(lab.gas.transactions().loc[tx, "prague"])
+    gwei = prices["base_fee_gwei"] + prices["priority_fee_gwei"]
+    expected = gas * gwei * 1e-9 * prices["eth_usd"]
+    if abs(answer - expected) <= 1e-9 * expected:
+        return _verdict(None)
+    if abs(answer - gas * prices["base_fee_gwei"] * 1e-9 * prices["eth_usd"]) <= 1e-9 * expected:
+        return _verdict("that leaves out the priority fee: a transaction pays base fee + priority fee per gas.")
+    if abs(answer / expected - 1e9) < 1e3 or abs(answer * 1e9 / expected - 1) < 1e-6:
+        return _verdict("off by a factor of 10⁹: a gwei is 10⁻⁹ ether.")
+    _verdict(f"${answer:,.4f} is not it; take the transaction's gas from the 'prague' column of "
+             f"lab.gas.transactions(), times (base fee + priority fee) in gwei, times 10⁻⁹ ether per gwei, "
+             f"times dollars per ether.")
+
+
+def check_largest_estimate(found: dict, answer: float | None, tolerance: float = 0.15) -> None:
+    """Exercise 06.2: an estimate, by a straight line, of the most present features a contribution
+    may have; ``found`` is what ``gas_curves.largest_model`` measured."""
+    if answer is None:
+        return _verdict("set estimate to a number of present features.")
+    measured = found["largest"]
+    if abs(answer - measured) <= tolerance * measured:
+        return _verdict(None)
+    _verdict(f"{answer:,.0f} is more than {tolerance:.0%} away from what the search measured; the slope is "
+             f"(gas₂ − gas₁) / (k₂ − k₁) between the last two points, and the line reaches the cap at "
+             f"k₂ + (16,777,216 − gas₂) / slope.")
+
+
+def check_cheapest(table, answer: str | None) -> None:
+    """Exercise 06.3: the model whose contribution that changes the model and is then taken costs
+    least under deposit-refund-take (``addData, label ≠ prediction`` + ``report`` in ``table``)."""
+    if answer is None:
+        return _verdict("set cheapest to a model's name, e.g. 'NaiveBayes'.")
+    drt = table.xs("DepositRefundTake", level="mechanism")
+    life = drt["addData, label ≠ prediction"] + drt["report"]
+    if answer == life.idxmin():
+        return _verdict(None)
+    if answer not in life.index:
+        return _verdict(f"{answer!r} is not one of the models: {', '.join(life.index)}.")
+    _verdict(f"{answer} is not it: its contribution and take cost {int(life[answer]):,} gas; add the two columns "
+             f"for every model under DepositRefundTake and take the smallest.")

@@ -62,4 +62,16 @@ for i in candidates:
     trial = copy.deepcopy(after_market).partial_fit(data.X_train[i], [int(data.y_train[i])])
     losers += right_answers(trial, evaluation) < right_now""",
     },
+    "06_gas_costs.ipynb": {
+        "a0c1e028": """\
+gas = int(lab.gas.transactions().loc[added, "prague"])
+usd = gas * (event["base_fee_gwei"] + event["priority_fee_gwei"]) * 1e-9 * event["eth_usd"]""",
+        "a0c1e031": """\
+line = by_k[(by_k["model"] == "NaiveBayes") & (by_k["operation"] == "addData, label ≠ prediction")]
+(k1, k2), (g1, g2) = line["x"].iloc[-2:], line["gas"].iloc[-2:]
+estimate = k2 + (16_777_216 - g2) / ((g2 - g1) / (k2 - k1))""",
+        "a0c1e034": """\
+drt = table.xs("DepositRefundTake", level="mechanism")
+cheapest = (drt["addData, label ≠ prediction"] + drt["report"]).idxmin()""",
+    },
 }

@@ -226,3 +226,41 @@ def test_next_losers(small_market, capsys):
     assert out[0] == "not yet: set losers to a whole number: how many candidates would score below 0."
     assert "counts the scores of 0 too" in out[1] and "counts the ones that would gain" in out[2]
     assert out[3].startswith("not yet: 3 is not it;") and out[4] == "correct"
+
+
+def test_usd_cost(lab, jar, capsys):
+    from dcai_lab.gas import example_prices
+
+    event = example_prices().loc["Ethereum, during an event (early 2026)"]
+    gas = int(lab.gas.transactions().loc[1, "prague"])
+    right = gas * 10.1 * 1e-9 * 2000
+    for answer in (None, gas * 10 * 1e-9 * 2000, right * 1e9, right / 3, right):
+        exercises.check_usd_cost(lab, 1, event, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet: set usd")
+    assert "priority fee" in out[1] and "10⁹" in out[2] and out[3].startswith("not yet: $")
+    assert out[4] == "correct"
+
+
+def test_largest_estimate(capsys):
+    found = {"largest": 10_000}
+    for answer in (None, 8_000, 11_400):
+        exercises.check_largest_estimate(found, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet") and out[1].startswith("not yet: 8,000 is more than 15%")
+    assert out[2] == "correct"
+
+
+def test_cheapest(capsys):
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([("A", "DepositRefundTake"), ("B", "DepositRefundTake"), ("A", "Points")],
+                                      names=["model", "mechanism"])
+    table = pd.DataFrame({"addData, label ≠ prediction": [300, 100, 1], "report": [10, 250, 1]}, index=index)
+    for answer in (None, "C", "B", "A"):
+        exercises.check_cheapest(table, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet") and "not one of the models" in out[1]
+    assert out[2] == "not yet: B is not it: its contribution and take cost 350 gas; add the two columns for every " \
+        "model under DepositRefundTake and take the smallest."
+    assert out[3] == "correct"

@@ -42,3 +42,14 @@ def test_dataset_and_encoder_names_are_pinned():
     assert dcai_lab.encoders.__all__ == [
         "FixedPointScaler", "HashedWords", "TopWords", "present_features", "present_features_by_row",
     ]
+
+
+def test_gas_analysis_names_are_pinned():
+    from dcai_lab import gas_curves, gas_reference, gas_snapshot
+
+    assert gas_curves.__all__ == ["AXES", "MECHANISMS", "MODELS", "comparison_table", "figure", "largest_model",
+                                  "operation_names", "scaling"]
+    assert gas_snapshot.__all__ == ["SNAPSHOT", "check", "compare", "format_snapshot", "main", "measure_snapshot",
+                                    "parse_snapshot"]
+    assert gas_reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours",
+                                     "reference_naive_bayes", "reference_perceptron", "side_by_side"]

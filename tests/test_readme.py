@@ -63,12 +63,15 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
     ".venv/bin/dcai-lab build": BUILD_NOT_RUN,
     ".venv/bin/python -m dcai_lab.build": BUILD_NOT_RUN,
     ".venv/bin/dcai-lab build --check": Run(("All artifacts in dcai_lab/artifacts match contracts",)),
-    # The benchmarks run in full (about 18, 13 and 9 s), exactly as the README says.
+    # The benchmarks run in full, exactly as the README says.
     ".venv/bin/python benchmarks/engines.py": Run(("pyevm", "revm", "rpc")),
     ".venv/bin/python benchmarks/models.py": Run(("SparsePerceptron", "SparseNearestCentroid 10×64")),
-    ".venv/bin/python benchmarks/trainer_gas.py": Run(("deployment (whole stack)",)),
     ".venv/bin/python benchmarks/trainer_speed.py": Run(("handle ÷ engine", "replays identical")),
-    ".venv/bin/python benchmarks/naive_bayes_gas.py": Run(("deployment (whole stack)",)),
+    ".venv/bin/python benchmarks/trainer_gas.py": Run(("naive Bayes 2×1,000", "deployment transactions")),
+    ".venv/bin/dcai-lab gas-snapshot --check": Run(("figures unchanged",)),
+    ".venv/bin/dcai-lab gas-snapshot --write": NotRun(
+        "rewrites .gas-snapshot of the editable install, i.e. of this checkout; tests/test_gas_snapshot.py "
+        "writes a snapshot into a temporary folder and checks it"),
     ".venv/bin/python benchmarks/market_gas.py": Run(("largest transaction",)),
     ".venv/bin/python benchmarks/twin_speed.py --quick": Run(("NaiveBayes", "NearestCentroid", "True")),
     ".venv/bin/python benchmarks/market_outcomes.py": NotRun(

@@ -110,6 +110,8 @@ def _largest_chunk(function, table, offset: int) -> int:
         return len(function._pick(args).encode(args)) <= CHUNK_CALLDATA_LIMIT
 
     low, high = 1, min(chunk_size(table.gas_per_item), len(table.items) - offset)
+    if fits(high):  # the usual case: gas, not calldata, bounds the chunk; one encoding instead of a dozen
+        return high
     while low < high:  # the largest step that fits, by bisection
         middle = (low + high + 1) // 2
         low, high = (middle, high) if fits(middle) else (low, middle - 1)
