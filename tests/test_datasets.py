@@ -3,13 +3,17 @@
 
 import hashlib
 import http.server
+import tarfile
 import threading
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 
 from dcai_lab import ConfigError
 from dcai_lab import datasets
+from dcai_lab.encoders import TopWords
 
 
 @pytest.fixture
@@ -94,3 +98,108 @@ def test_a_sentence_becomes_the_indices_of_its_vocabulary_words():
     vocabulary = ["the", "movie", "great", "bad"]
     assert datasets.sentence_features("The movie was GREAT, the end.", vocabulary) == [0, 1, 2]
     assert datasets.sentence_features("nothing known here", vocabulary) == []
+
+
+# -- imdb_like ---------------------------------------------------------------------------------------
+
+def _same(a: datasets.Dataset, b: datasets.Dataset) -> bool:
+    return all((x != y).nnz == 0 for x, y in ((a.X_train, b.X_train), (a.X_test, b.X_test))) \
+        and np.array_equal(a.y_train, b.y_train) and np.array_equal(a.y_test, b.y_test)
+
+
+def test_imdb_like_is_the_same_for_a_seed_and_differs_between_seeds():
+    first = datasets.imdb_like(400, 300, seed=3)
+    assert _same(first, datasets.imdb_like(400, 300, seed=3))
+    assert not _same(first, datasets.imdb_like(400, 300, seed=4))
+
+
+def test_imdb_like_has_the_asked_shapes_balanced_labels_and_count_matrices():
+    data = datasets.imdb_like(1000, 601, vocabulary_size=5000, seed=1)
+    assert data.X_train.shape == (1000, 5000) and data.X_test.shape == (601, 5000)
+    assert isinstance(data.X_train, sp.csr_matrix) and data.X_train.dtype == np.int32
+    assert len(data.feature_names) == len(set(data.feature_names)) == 5000
+    assert np.sum(data.y_train == 1) == 500 and np.sum(data.y_test == 1) == 300
+    assert data.X_train.min() == 0 and data.X_train.max() > 1  # counts, not presence
+
+
+def test_imdb_like_reviews_are_as_long_as_imdb_reviews():
+    lengths = np.asarray(datasets.imdb_like(4000, 2, seed=0).X_train.sum(axis=1)).ravel()
+    assert 220 < lengths.mean() < 240 and 160 < np.median(lengths) < 190  # IMDB: ~230 and ~174
+    assert lengths.min() >= 10 and 1000 < lengths.max() <= 2500  # a long tail, clipped
+
+
+def test_imdb_like_word_frequencies_follow_zipf():
+    counts = np.asarray(datasets.imdb_like(2000, 2, seed=0).X_train.sum(axis=0)).ravel()
+    ranks = np.arange(10, 2000)
+    slope = np.polyfit(np.log(ranks), np.log(counts[ranks]), 1)[0]
+    assert -1.15 < slope < -0.85
+
+
+def test_a_linear_model_on_the_top_1000_words_reaches_the_papers_accuracy():
+    data = datasets.imdb_like(5000, 5000, seed=0)
+    top = TopWords(1000).fit(data.X_train)
+    model = LogisticRegression(max_iter=1000).fit(top.transform(data.X_train), data.y_train)
+    assert 0.75 <= model.score(top.transform(data.X_test), data.y_test) <= 0.88
+
+
+def test_imdb_like_refuses_bad_parameters():
+    with pytest.raises(ConfigError, match="n_train"):
+        datasets.imdb_like(1)
+    with pytest.raises(ConfigError, match="polar_fraction"):
+        datasets.imdb_like(10, 10, polar_fraction=1.5)
+
+
+# -- load_imdb, on a fabricated aclImdb folder --------------------------------------------------------
+
+REVIEWS = {
+    "train/pos/0_9.txt": "A great film.<br /><br />Great acting", "train/pos/10_8.txt": "great fun",
+    "train/pos/2_7.txt": "Loved it", "train/neg/1_1.txt": "awful, boring film",
+    "test/pos/0_10.txt": "great", "test/neg/0_2.txt": "boring and awful",
+}
+
+
+def _fabricate(root):
+    for name, text in REVIEWS.items():
+        path = root / "aclImdb" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def _check_fabricated(data: datasets.Dataset):
+    assert data.text_train == ["awful, boring film", "A great film.  Great acting", "Loved it", "great fun"]
+    assert data.y_train.tolist() == [0, 1, 1, 1] and data.y_test.tolist() == [0, 1]
+    assert data.feature_names == sorted({w for t in data.text_train for w in datasets.words(t)})
+    great = data.feature_names.index("great")
+    assert data.X_train[:, great].toarray().ravel().tolist() == [0, 2, 0, 1]  # counts; "<br />" dropped
+    assert data.X_test.shape == (2, len(data.feature_names))
+
+
+def test_load_imdb_reads_an_unpacked_folder(tmp_path):
+    root = _fabricate(tmp_path)
+    _check_fabricated(datasets.load_imdb(root))
+    _check_fabricated(datasets.load_imdb(root / "aclImdb"))
+
+
+def test_load_imdb_reads_the_archive_from_the_cache(tmp_path, monkeypatch):
+    root = _fabricate(tmp_path / "unpacked")
+    monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    with tarfile.open(tmp_path / "cache" / datasets.IMDB_ARCHIVE, "w:gz") as tar:
+        tar.add(root / "aclImdb", arcname="aclImdb")
+    _check_fabricated(datasets.load_imdb())
+
+
+def test_load_imdb_without_the_data_says_where_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path))
+    with pytest.raises(ConfigError, match="aclImdb_v1.tar.gz"):
+        datasets.load_imdb()
+    with pytest.raises(ConfigError, match="neither"):
+        datasets.load_imdb(tmp_path)
+
+
+def test_load_imdb_refuses_an_incomplete_set(tmp_path):
+    root = _fabricate(tmp_path)
+    (root / "aclImdb" / "test" / "neg" / "0_2.txt").unlink()
+    with pytest.raises(ConfigError, match="test/neg"):
+        datasets.load_imdb(root)
