@@ -53,7 +53,8 @@ class SimulationResult:
         details: dict[str, Any] = {"contributions": run.contributions, "stream_samples": len(run.data.stream_samples),
                                    "pretrain_samples": len(run.data.init_samples),
                                    "test_samples": int(run.data.X_test.shape[0]),
-                                   "setup_transactions": run.setup_transactions}
+                                   "setup_transactions": run.setup_transactions,
+                                   "wei_in_play": {"start": run.wei_total, "end": run._wei_on_chain()}}
         if provider:
             agents.append({"agent": provider.account, "role": "provider", "labels": "", "start_wei": provider.bounty,
                            "end_wei": run.provider_balance, "points": None})

@@ -47,7 +47,7 @@ class Scenario:
     test_samples: int
     model: str = "perceptron"
     pretrain: float = 0.08
-    data: str = "sentiment"
+    data: str = "imdb-like"
     seed: int = 0
     evaluate_every: int = 50
     provider: Provider | None = None
@@ -105,11 +105,14 @@ def _mechanism(name: str, agents: tuple[Agent, ...], stream: int, *, cost_weight
 def attack(mechanism: str = "deposit-refund-take", *, samples: int = 600, seed: int = 0,
            model: str = "perceptron", cost_weight: int = COST_WEIGHT, refund_wait: int = days(1),
            take_wait: int = days(9), attacker_deposit: int = 100 * UNIT, attacker_wait: int = hours(1),
-           pretrain: float = 0.08, test_samples: int = 750, data: str = "sentiment") -> Scenario:
+           pretrain: float = 0.08, test_samples: int = 1000, data: str = "imdb-like") -> Scenario:
     """The seed's deposit-refund-take experiment (Harris & Waggoner 2019, the simulation README):
     an honest contributor against a label-flipping attacker, the model pre-trained on 8 %, under
     ``mechanism``. The parameters a sweep varies are keywords."""
-    agents = (honest(), attacker(deposit=attacker_deposit, wait=attacker_wait))
+    # In a market the budget is the stake, at risk whole: the seed's market stakes a tenth as much.
+    scale = 10 if mechanism == "prediction-market" else 1
+    agents = (honest(deposit=50 * UNIT // scale, deposit_sd=10 * UNIT / scale),
+              attacker(deposit=attacker_deposit // scale, deposit_sd=3 * UNIT / scale, wait=attacker_wait))
     stream = int(samples * (1 - pretrain))
     incentive = _mechanism(mechanism, agents, stream, cost_weight=cost_weight, refund_wait=refund_wait,
                            take_wait=take_wait)
@@ -120,7 +123,7 @@ def attack(mechanism: str = "deposit-refund-take", *, samples: int = 600, seed: 
 
 
 def prediction_market(*, samples: int = 400, seed: int = 0, model: str = "perceptron",
-                      test_samples: int = 750, data: str = "sentiment") -> Scenario:
+                      test_samples: int = 1000, data: str = "imdb-like") -> Scenario:
     """The seed's prediction-market experiment: three good contributors (every 10, 20, 30 min,
     stakes N(5, 1) units) and two that flip labels (every hour, N(10, 3)), a provider with a
     bounty, the model pre-trained on a handful of samples (0.1 %, at least 2)."""

@@ -36,7 +36,7 @@ def run_point(point: dict[str, Any]) -> dict[str, Any]:
     engine = params.pop("engine", "revm")
     mechanism = params.pop("mechanism", "deposit-refund-take")
     result = simulate(attack(mechanism, **params), engine=engine)
-    return {**point, **result.row()}
+    return {**result.row(), **point}  # the point's names win (``mechanism`` as the grid spells it)
 
 
 def sweep(points: list[dict[str, Any]], *, address: str | None = None, workers: int = 2,
