@@ -29,6 +29,8 @@ MODELS: dict[str, Callable[[int], OnChainModel]] = {
     "nearest_centroid": SparseNearestCentroid,
 }
 MECHANISMS = ("deposit-refund-take", "points", "prediction-market")
+#: The on-chain perceptron's learning rate after pre-training at 1 (see ``Scenario.pretrained``).
+PERCEPTRON_RATE = 0.1
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Scenario:
     seed: int = 0
     evaluate_every: int = 50
     provider: Provider | None = None
+    learning_rate: float | None = None
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -63,8 +66,17 @@ class Scenario:
         if not 0 < self.pretrain < 1:
             raise ConfigError(f"pretrain is the share of samples that pre-trains the model (0 … 1), not {self.pretrain!r}.")
 
-    def make_model(self, n_features: int) -> OnChainModel:
-        return MODELS[self.model](n_features)
+    def pretrained(self, samples: list, labels: list, n_features: int) -> OnChainModel:
+        """The model fitted on the pre-training samples; then, if ``learning_rate`` is set, it learns
+        on chain at that rate. The seed's perceptron (scikit-learn's "optimal" schedule) takes ever
+        smaller steps; a fixed on-chain rate a tenth of the pre-training's plays that part."""
+        model = MODELS[self.model](n_features).fit(samples, labels)
+        if self.learning_rate is not None:
+            if not hasattr(model, "learning_rate"):
+                raise ConfigError(f"a {type(model).__name__} has no learning rate; leave learning_rate out.")
+            model.learning_rate = self.learning_rate
+            model._scaled_learning_rate()  # refuses a rate the contract would refuse
+        return model
 
     def with_(self, **changes: Any) -> Scenario:
         """A copy with some fields changed."""
@@ -105,10 +117,14 @@ def _mechanism(name: str, agents: tuple[Agent, ...], stream: int, *, cost_weight
 def attack(mechanism: str = "deposit-refund-take", *, samples: int = 600, seed: int = 0,
            model: str = "perceptron", cost_weight: int = COST_WEIGHT, refund_wait: int = days(1),
            take_wait: int = days(9), attacker_deposit: int = 100 * UNIT, attacker_wait: int = hours(1),
-           pretrain: float = 0.08, test_samples: int = 1000, data: str = "imdb-like") -> Scenario:
+           pretrain: float = 0.08, test_samples: int = 1000, data: str = "imdb-like",
+           learning_rate: float | None = None) -> Scenario:
     """The seed's deposit-refund-take experiment (Harris & Waggoner 2019, the simulation README):
     an honest contributor against a label-flipping attacker, the model pre-trained on 8 %, under
-    ``mechanism``. The parameters a sweep varies are keywords."""
+    ``mechanism``. The parameters a sweep varies are keywords; ``learning_rate`` is the on-chain
+    perceptron's after pre-training at 1 (default ``PERCEPTRON_RATE``; other models have none)."""
+    if learning_rate is None and model == "perceptron":
+        learning_rate = PERCEPTRON_RATE
     # In a market the budget is the stake, at risk whole: the seed's market stakes a tenth as much.
     scale = 10 if mechanism == "prediction-market" else 1
     agents = (honest(deposit=50 * UNIT // scale, deposit_sd=10 * UNIT / scale),
@@ -119,7 +135,7 @@ def attack(mechanism: str = "deposit-refund-take", *, samples: int = 600, seed: 
     provider = Provider("grace", bounty=2_000 * UNIT) if mechanism == "prediction-market" else None
     return Scenario(mechanism, agents, incentive, samples, test_samples, model=model, pretrain=pretrain,
                     data=data, seed=seed, evaluate_every=max(1, stream // 100), provider=provider,
-                    description="an honest contributor against a label-flipping attacker")
+                    learning_rate=learning_rate, description="an honest contributor against a label-flipping attacker")
 
 
 def prediction_market(*, samples: int = 400, seed: int = 0, model: str = "perceptron",
@@ -137,6 +153,7 @@ def prediction_market(*, samples: int = 400, seed: int = 0, model: str = "percep
                            refund_wait=0, take_wait=1)
     return Scenario("prediction-market", agents, incentive, samples, test_samples, model=model, pretrain=pretrain,
                     data=data, seed=seed, evaluate_every=50, provider=Provider("grace", bounty=2_000 * UNIT),
+                    learning_rate=PERCEPTRON_RATE if model == "perceptron" else None,
                     description="good and label-flipping contributors stake in a prediction market")
 
 

@@ -87,7 +87,7 @@ class _Run:
         self.balances = [self._fund(address, a.start_balance) for address, a in zip(self.addresses, self.agents)]
         if provider:
             self.provider_balance = self._fund(self.provider, provider.bounty)
-        model = s.make_model(self.data.n_features).fit(self.data.init_samples, self.data.init_labels)
+        model = s.pretrained(self.data.init_samples, self.data.init_labels, self.data.n_features)
         self.trainer = lab.deploy(model, self.incentive, sender=self.provider or self.reserve)
         self.mirror = copy.deepcopy(model)
         self.n_classes = model.n_classes_

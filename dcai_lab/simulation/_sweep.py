@@ -18,7 +18,7 @@ from ._scheduler import simulate
 
 #: Parameters a sweep may vary (the keywords of ``attack``), plus ``engine``.
 SWEEP_PARAMETERS = ("mechanism", "samples", "seed", "model", "cost_weight", "refund_wait", "take_wait",
-                    "attacker_deposit", "attacker_wait", "pretrain", "engine")
+                    "attacker_deposit", "attacker_wait", "pretrain", "learning_rate", "engine")
 
 
 def grid(**axes: Iterable[Any]) -> list[dict[str, Any]]:
