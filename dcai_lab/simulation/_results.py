@@ -45,7 +45,9 @@ class SimulationResult:
 
     @classmethod
     def build(cls, run: _Run, wall_seconds: float) -> SimulationResult:
-        timeline = pd.DataFrame(run.rows, columns=COLUMNS)
+        # Wei stay Python integers (object columns): float64 would round them, int64 may overflow.
+        timeline = pd.DataFrame(run.rows, columns=COLUMNS, dtype=object).astype(
+            {"time": "int64", "contribution": "Int64", "points": "Int64", "accuracy": "float64"})
         timeline.insert(1, "day", (timeline["time"] - run.start_time) / _DAY)
         agents = [{"agent": a.account, "role": a.role, "labels": a.labels.kind, "start_wei": a.start_balance,
                    "end_wei": b, "points": p} for a, b, p in zip(run.agents, run.balances, run.points)]
