@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from .errors import ConfigError, real_number, whole_number
 
 __all__ = [
-    "IMDB_URL", "Dataset", "data_home", "download", "imdb_like", "load_breast_cancer", "load_digits", "load_imdb",
+    "IMDB_ARCHIVE", "IMDB_SHA256", "IMDB_URL", "Dataset", "data_home", "download", "imdb_like", "load_breast_cancer", "load_digits", "load_imdb",
     "load_sentiment", "sentence_features", "words",
 ]
 
@@ -170,6 +170,9 @@ def load_breast_cancer(test_size: float = 0.25, seed: int = 0) -> Dataset:
 #: Where Maas et al. publish the Large Movie Review Dataset (ACL 2011).
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
+#: SHA-256 of that archive. Stanford publishes none; this is the sum that independent loaders
+#: verify it against (e.g. JuliaML's DataDeps registration of the set, gomlx's IMDB loader).
+IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 #: Buckets of the guide table that maps uniform draws to words (a power of two: u × size is exact).
 _GUIDE_SIZE = 1 << 17
 
@@ -276,9 +279,8 @@ def load_imdb(path: str | os.PathLike | None = None) -> Dataset:
     """The Large Movie Review Dataset (Maas et al., ACL 2011): 25,000 training and 25,000 test reviews.
 
     ``path`` is a folder holding ``aclImdb/`` (or the ``aclImdb`` folder itself), or the
-    ``aclImdb_v1.tar.gz`` archive. Without ``path`` the archive is looked for in ``data_home()``.
-    Stanford publishes no checksum for the archive, so it is not downloaded for you: fetch
-    ``IMDB_URL`` once yourself and put it into ``data_home()``, or pass its path.
+    ``aclImdb_v1.tar.gz`` archive. Without ``path``, the archive (84 MB) is downloaded once from
+    ``IMDB_URL`` into ``data_home()`` and checked against ``IMDB_SHA256``.
 
     ``X_train``/``X_test`` are CSR word-count matrices over every word of the training reviews
     (lower-case, as ``words`` splits them; ``<br />`` tags dropped), sorted alphabetically;
@@ -286,17 +288,16 @@ def load_imdb(path: str | os.PathLike | None = None) -> Dataset:
     file-name order, negatives first. Encode with ``dcai_lab.encoders.TopWords`` for the paper's
     1,000 most frequent words.
     """
-    source = Path(path) if path is not None else data_home() / IMDB_ARCHIVE
+    source = Path(path) if path is not None else download(IMDB_URL, IMDB_ARCHIVE, IMDB_SHA256)
     if source.is_file():
         reviews = _imdb_from_archive(source)
-    elif (source / "aclImdb").is_dir() or source.name == "aclImdb" and source.is_dir():
-        reviews = _imdb_from_folder(source if source.name == "aclImdb" else source / "aclImdb")
-    elif path is None:
-        raise ConfigError(f"the IMDB reviews are not in {source}: download {IMDB_URL} (80 MB) once and put it "
-                          "there, or pass load_imdb(path) the archive or the folder that holds aclImdb/.")
+    elif source.is_dir() and (source / "aclImdb").is_dir():
+        reviews = _imdb_from_folder(source / "aclImdb")
+    elif source.is_dir() and source.name == "aclImdb":
+        reviews = _imdb_from_folder(source)
     else:
         raise ConfigError(f"{source} is neither the aclImdb_v1.tar.gz archive nor a folder holding aclImdb/; "
-                          f"download {IMDB_URL} and pass its path, or the folder you unpacked it into.")
+                          f"pass the path of either, or call load_imdb() to download {IMDB_URL} once.")
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(lowercase=True, token_pattern=_WORD.pattern, dtype=np.int32)

@@ -181,21 +181,28 @@ def test_load_imdb_reads_an_unpacked_folder(tmp_path):
     _check_fabricated(datasets.load_imdb(root / "aclImdb"))
 
 
-def test_load_imdb_reads_the_archive_from_the_cache(tmp_path, monkeypatch):
+def test_load_imdb_reads_the_archive_it_downloads_once(tmp_path, monkeypatch):
     root = _fabricate(tmp_path / "unpacked")
-    monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path / "cache"))
-    (tmp_path / "cache").mkdir()
-    with tarfile.open(tmp_path / "cache" / datasets.IMDB_ARCHIVE, "w:gz") as tar:
+    archive = tmp_path / datasets.IMDB_ARCHIVE
+    with tarfile.open(archive, "w:gz") as tar:
         tar.add(root / "aclImdb", arcname="aclImdb")
+    calls = []
+    monkeypatch.setattr(datasets, "download", lambda *args: calls.append(args) or archive)
     _check_fabricated(datasets.load_imdb())
+    assert calls == [(datasets.IMDB_URL, "aclImdb_v1.tar.gz", datasets.IMDB_SHA256)]
+    _check_fabricated(datasets.load_imdb(archive))
 
 
-def test_load_imdb_without_the_data_says_where_to_get_it(tmp_path, monkeypatch):
+def test_load_imdb_without_the_data_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("DCAI_LAB_DATA", str(tmp_path))
-    with pytest.raises(ConfigError, match="aclImdb_v1.tar.gz"):
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    with pytest.raises(ConfigError, match="put the file at .*aclImdb_v1.tar.gz"):
         datasets.load_imdb()
     with pytest.raises(ConfigError, match="neither"):
         datasets.load_imdb(tmp_path)
+    (tmp_path / "broken.tar.gz").write_bytes(b"not an archive")
+    with pytest.raises(ConfigError, match="not a readable"):
+        datasets.load_imdb(tmp_path / "broken.tar.gz")
 
 
 def test_load_imdb_refuses_an_incomplete_set(tmp_path):

@@ -1,6 +1,8 @@
 """The public surface changes only on purpose."""
 
 import dcai_lab
+import dcai_lab.datasets
+import dcai_lab.encoders
 import dcai_lab.incentives
 
 
@@ -28,4 +30,15 @@ def test_every_public_name_is_importable():
 def test_incentive_names_are_pinned():
     assert dcai_lab.incentives.__all__ == [
         "DepositRefundTake", "Incentive", "Points", "PredictionMarket", "days", "hours", "minutes",
+    ]
+
+
+def test_dataset_and_encoder_names_are_pinned():
+    assert dcai_lab.datasets.__all__ == [
+        "IMDB_ARCHIVE", "IMDB_SHA256", "IMDB_URL", "Dataset", "data_home", "download", "imdb_like", "load_breast_cancer",
+        "load_digits",
+        "load_imdb", "load_sentiment", "sentence_features", "words",
+    ]
+    assert dcai_lab.encoders.__all__ == [
+        "FixedPointScaler", "HashedWords", "TopWords", "present_features", "present_features_by_row",
     ]

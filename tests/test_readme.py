@@ -66,6 +66,7 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
     ".venv/bin/python benchmarks/trainer_gas.py": Run(("deployment (whole stack)",)),
     ".venv/bin/python benchmarks/naive_bayes_gas.py": Run(("deployment (whole stack)",)),
     ".venv/bin/python benchmarks/market_gas.py": Run(("largest transaction",)),
+    ".venv/bin/python benchmarks/twin_speed.py --quick": Run(("NaiveBayes", "NearestCentroid", "True")),
     ".venv/bin/python benchmarks/market_outcomes.py": NotRun(
         "the full experiment, 300 markets, takes minutes; its --quick form below runs the same code on 3 "
         "markets per shape"),

@@ -3,7 +3,8 @@
 A twin speaks scikit-learn (hyper-parameters in ``__init__``, ``fit``/``partial_fit``/``predict``,
 learned attributes ending in ``_``) and reproduces its contract's integer arithmetic exactly:
 same predictions, same parameters after the same updates, same tie-breaks. Each model supplies
-five small hooks; everything else — input conversion, label checks, deployment in chunks,
+small hooks (among them predicting one sample, and predicting a whole batch with NumPy/SciPy to
+exactly the same answers); everything else — input conversion, label checks, deployment in chunks,
 reading a model back from the chain — is here.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..engines._base import TX_GAS_CAP
 from ..errors import ConfigError
@@ -63,6 +65,10 @@ class OnChainModel:
         """The class index the contract's ``predict`` returns for one compact sample."""
         raise NotImplementedError
 
+    def _predict_batch(self, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        """``_predict_sample`` of every row of ``X`` (from ``to_batch``), computed for all at once."""
+        raise NotImplementedError
+
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         """Apply the contract's ``update`` to one compact sample and class index."""
         raise NotImplementedError
@@ -96,14 +102,31 @@ class OnChainModel:
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class of each sample, as the contract would predict it."""
+        """Class of each sample, as the contract would predict it: every sample at once, with
+        NumPy/SciPy arithmetic that gives exactly ``_predict_sample`` of each."""
         self._check_fitted()
-        return np.array([self._predict_sample(s) for s in self.to_samples(X)], dtype=int)
+        return np.asarray(self._predict_batch(self.to_batch(X)), dtype=int)
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy on ``X`` and ``y``."""
         predicted = self.predict(X)
         return float(np.mean(predicted == np.array(_samples.one_label_each(predicted, _samples.labels(y, None)))))
+
+    def _settle_near_ties(self, X: np.ndarray | sp.csr_matrix, estimates: np.ndarray, error: np.ndarray,
+                          classes: np.ndarray) -> np.ndarray:
+        """The class of each row's highest estimate, where every estimate lies within ``error`` (same
+        shape) of the exact score of ``classes[column]``. A row whose best two estimates are within
+        their errors of each other may rank otherwise exactly: it is predicted one sample at a time."""
+        if estimates.shape[1] == 1:
+            return np.full(estimates.shape[0], classes[0], dtype=int)
+        order = np.argsort(estimates, axis=1)
+        top, second = order[:, -1:], order[:, -2:-1]
+        gap = np.take_along_axis(estimates, top, 1) - np.take_along_axis(estimates, second, 1)
+        near = (gap <= np.take_along_axis(error, top, 1) + np.take_along_axis(error, second, 1)).ravel()
+        predictions = np.asarray(classes)[top.ravel()].astype(int)
+        for i in np.flatnonzero(near):
+            predictions[i] = self._predict_sample(_samples.batch_row(X, i))
+        return predictions
 
     @property
     def classes_(self) -> np.ndarray:
@@ -119,6 +142,13 @@ class OnChainModel:
 
     def to_samples(self, X: Any) -> list[tuple[int, ...]]:
         return [self.to_sample(x) for x in _samples.rows(X)]
+
+    def to_batch(self, X: Any) -> np.ndarray | sp.csr_matrix:
+        """All samples, checked as ``to_sample`` checks each: a CSR 0/1 matrix of present features
+        (sparse models) or an int64 array of fixed-point values (dense models)."""
+        if self.sparse:
+            return _samples.sparse_batch(X, self.n_features)
+        return _samples.dense_batch(X, self.n_features)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_classes_"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..errors import ConfigError, real_number, whole_number
 from ._base import Chunked, OnChainModel, check_estimator_fitted
@@ -28,6 +29,27 @@ MAX_FEATURES = 2**32
 
 #: The intercept of both perceptrons is an int64.
 _INTERCEPT_RANGE = _int_range(64)
+
+
+def exact_dot(X: np.ndarray | sp.csr_matrix, weights: list[int], offset: int) -> np.ndarray:
+    """``X @ weights + offset`` exactly, as Python ints would compute it: in int64 when the largest
+    possible |value| stays below 2^63 (sparse 0/1 rows: at most the row's length times the largest
+    weight), else with Python ints in an object array."""
+    w = np.asarray(weights, dtype=np.int64)
+    largest_weight = max(-int(w.min()), int(w.max())) if len(w) else 0
+    if sp.issparse(X):
+        largest_x, terms = 1, int(np.diff(X.indptr).max(initial=0))
+    else:
+        largest_x, terms = (max(-int(X.min()), int(X.max())) if X.size else 0), X.shape[1]
+    bound = largest_x * largest_weight * terms
+    if bound < 2**63:
+        dots = X @ w
+    else:
+        dense = X.toarray() if sp.issparse(X) else X
+        dots = dense.astype(object) @ np.array(weights, dtype=object)
+    if bound + abs(offset) < 2**63:
+        return dots + offset
+    return dots.astype(object) + offset
 
 
 def _pack(values: list[int], per_word: int) -> list[list[int]]:
@@ -99,8 +121,15 @@ class _Perceptron(OnChainModel):
             self.weights_[feature] = weight
         self.intercept_ = intercept
 
+    def _predict_batch(self, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        return (self._batch_scores(X) > 0).astype(int)
+
     def _score(self, sample: tuple[int, ...]) -> int:
         """The contract's score of one compact sample; class 1 when it is above zero."""
+        raise NotImplementedError
+
+    def _batch_scores(self, X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+        """``_score`` of every row of a batch, exactly (int64 where nothing can overflow)."""
         raise NotImplementedError
 
     def _moved_weights(self, sample: tuple[int, ...], step: int) -> dict[int, int]:

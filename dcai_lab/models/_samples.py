@@ -115,6 +115,55 @@ def rows(X: Any) -> Iterable[Any]:
                             "or a list of samples.")
 
 
+def _numeric_matrix(X: Any) -> np.ndarray | sp.csr_matrix | None:
+    """``X`` as a 2-D numeric array or CSR matrix when it is one already (or a DataFrame of
+    numbers); None for anything else (lists of samples, text, …)."""
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+    elif hasattr(X, "to_numpy") and getattr(X, "ndim", 2) == 2:  # a pandas DataFrame
+        X = X.to_numpy()
+    if not isinstance(X, (np.ndarray, sp.csr_matrix)) or X.ndim != 2 or X.dtype.kind not in "biuf":
+        return None
+    values = X.data if sp.issparse(X) else X
+    return X if np.all(np.isfinite(values)) else None
+
+
+def sparse_batch(X: Any, n_features: int) -> sp.csr_matrix:
+    """Every sample of ``X`` as one CSR matrix of 0/1 (int8, indices sorted): row i holds 1 at the
+    features of ``sparse_sample(row i)``. A numeric matrix is converted in one pass; anything else,
+    or a matrix that ``sparse_sample`` would refuse, goes through it row by row (and its error)."""
+    matrix = _numeric_matrix(X)
+    if matrix is not None and matrix.shape[1] == n_features:
+        presence = sp.csr_matrix(matrix != 0, dtype=np.int8)
+        if presence.shape[0] == 0 or np.diff(presence.indptr).min() > 0:
+            presence.sort_indices()
+            return presence
+    samples = [sparse_sample(x, n_features) for x in rows(X)]
+    indptr = np.cumsum([0] + [len(s) for s in samples])
+    indices = np.fromiter((f for s in samples for f in s), dtype=np.int64, count=indptr[-1])
+    return sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(samples), n_features))
+
+
+def dense_batch(X: Any, n_features: int) -> np.ndarray:
+    """Every sample of ``X`` as one int64 array of fixed-point values, row i equal to
+    ``dense_sample(row i)``: value × SCALE rounded to nearest, ties to even, as Python's ``round``."""
+    matrix = _numeric_matrix(X)
+    if matrix is not None and matrix.shape[1] == n_features:
+        values = matrix.toarray() if sp.issparse(matrix) else matrix
+        scaled = np.rint(values.astype(float) * SCALE)
+        if scaled.size == 0 or (scaled.min() >= -(2.0**63) and scaled.max() < 2.0**63):
+            return scaled.astype(np.int64)
+    samples = [dense_sample(x, n_features) for x in rows(X)]
+    return np.array(samples, dtype=np.int64).reshape(len(samples), n_features)
+
+
+def batch_row(X: np.ndarray | sp.csr_matrix, i: int) -> tuple[int, ...]:
+    """Row ``i`` of a ``sparse_batch`` or ``dense_batch`` in the compact form of one sample."""
+    if sp.issparse(X):
+        return tuple(X.indices[X.indptr[i]:X.indptr[i + 1]].tolist())
+    return tuple(X[i].tolist())
+
+
 def labels(y: Any, n_classes: int | None) -> list[int]:
     """Labels as plain ints, each a class index 0 … n_classes - 1 (any n ≥ 0 when None)."""
     classes = "0 or more" if n_classes is None else f"0 … {n_classes - 1}"

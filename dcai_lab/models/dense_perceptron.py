@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._samples import SCALE
-from ._perceptron import _Perceptron
+from ._perceptron import _Perceptron, exact_dot
 
 
 def _divide_toward_zero(numerator: int, denominator: int) -> int:
@@ -44,6 +44,9 @@ class DensePerceptron(_Perceptron):
 
     def _score(self, sample: tuple[int, ...]) -> int:
         return self.intercept_ * SCALE + sum(w * x for w, x in zip(self.weights_, sample, strict=True))
+
+    def _batch_scores(self, X):
+        return exact_dot(X, self.weights_, self.intercept_ * SCALE)
 
     def _moved_weights(self, sample: tuple[int, ...], step: int) -> dict[int, int]:
         sign = 1 if step > 0 else -1

@@ -78,6 +78,25 @@ class SparseNearestCentroid(OnChainModel):
         distances = self._squared_distances(sample)
         return distances.index(min(distances))  # the first minimum: ties go to the lower class
 
+    def _predict_batch(self, X) -> np.ndarray:
+        """Every row's class, comparing the exact fractions ``numerator / n²`` across classes by
+        cross-multiplying Python ints (one object array per class; the present counts in int64)."""
+        k = np.diff(X.indptr).astype(object)
+        present = (X @ self.feature_count_.T).astype(object)
+        best = np.zeros(X.shape[0], dtype=int)
+        best_numerator, best_denominator = None, None
+        for c, (n, squares) in enumerate(zip(self.class_count_.tolist(), self.sum_squared_counts_)):
+            numerator = k if n == 0 else k * (n * n) + int(squares) - 2 * n * present[:, c]
+            denominator = np.full(len(k), max(n * n, 1), dtype=object)  # Python ints, never float
+            if best_numerator is None:
+                best_numerator, best_denominator = numerator, denominator
+                continue
+            closer = numerator * best_denominator < best_numerator * denominator  # ties keep the lower class
+            best[closer] = c
+            best_numerator = np.where(closer, numerator, best_numerator)
+            best_denominator = np.where(closer, denominator, best_denominator)
+        return best
+
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         n = int(self.class_count_[label])
         if n == MAX_CLASS_COUNT:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._perceptron import WEIGHT_SCALE, _Perceptron
+from ._perceptron import WEIGHT_SCALE, _Perceptron, exact_dot
 
 __all__ = ["WEIGHT_SCALE", "SparsePerceptron"]  # WEIGHT_SCALE: the scale users convert with
 
@@ -35,6 +35,9 @@ class SparsePerceptron(_Perceptron):
 
     def _score(self, sample: tuple[int, ...]) -> int:
         return self.intercept_ + sum(self.weights_[f] for f in sample)
+
+    def _batch_scores(self, X):
+        return exact_dot(X, self.weights_, self.intercept_)
 
     def _moved_weights(self, sample: tuple[int, ...], step: int) -> dict[int, int]:
         return {f: self.weights_[f] + step for f in sample}
