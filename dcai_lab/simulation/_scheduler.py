@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..encoders import present_features_by_row
 from ..errors import ConfigError
 from ..incentives import DepositRefundTake, Points, PredictionMarket
 from ..incentives.deposit_refund_take import deposit_cost
@@ -91,7 +90,6 @@ class _Run:
         self.trainer = lab.deploy(model, self.incentive, sender=self.provider or self.reserve)
         self.mirror = copy.deepcopy(model)
         self.n_classes = model.n_classes_
-        self.test_set = list(zip(present_features_by_row(self.data.X_test), self.data.y_test.tolist()))
         self.setup_transactions = len(lab.transactions)
         self.start_time = lab.timestamp
         self.wei_total = self._wei_on_chain()
@@ -347,7 +345,7 @@ class _Run:
 
     # -- checks and accuracy ---------------------------------------------------------------------
     def _evaluate(self, model: Any) -> None:
-        accuracy = float(np.mean([model._predict_sample(x) == y for x, y in self.test_set]))
+        accuracy = float(model.score(self.data.X_test, self.data.y_test))  # one vectorised batch
         self._record(self.lab.timestamp, None, "evaluate", accuracy=accuracy)
 
     def _check_mirror(self) -> None:
