@@ -62,4 +62,11 @@ for i in candidates:
     trial = copy.deepcopy(after_market).partial_fit(data.X_train[i], [int(data.y_train[i])])
     losers += right_answers(trial, evaluation) < right_now""",
     },
+    "07_simulating_attacks.ipynb": {
+        "f7a1c016": """\
+faster = simulate(attack("deposit-refund-take", samples=200, test_samples=500, attacker_wait=20 * 60), engine="pyevm")""",
+        "f7a1c019": """\
+t = result.timeline
+alice_takes = int(((t["agent"] == "alice") & (t["action"] == "take")).sum())""",
+    },
 }

@@ -134,7 +134,7 @@ def attack(mechanism: str = "deposit-refund-take", *, samples: int = 600, seed: 
                            take_wait=take_wait)
     provider = Provider("grace", bounty=2_000 * UNIT) if mechanism == "prediction-market" else None
     return Scenario(mechanism, agents, incentive, samples, test_samples, model=model, pretrain=pretrain,
-                    data=data, seed=seed, evaluate_every=max(1, stream // 100), provider=provider,
+                    data=data, seed=seed, evaluate_every=max(10, stream // 100), provider=provider,
                     learning_rate=learning_rate, description="an honest contributor against a label-flipping attacker")
 
 
