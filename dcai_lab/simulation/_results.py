@@ -95,10 +95,13 @@ class SimulationResult:
     def row(self) -> dict[str, Any]:
         """The summary flattened to one table row (sweeps gather these)."""
         s = self.summary()
-        flat = {k: v for k, v in s.items() if k not in ("agents", "accuracy")}
+        flat = {k: v for k, v in s.items() if k not in ("agents", "accuracy", "wei_in_play")}
+        flat["wei_conserved"] = s["wei_in_play"]["start"] == s["wei_in_play"]["end"]
         flat.update({f"accuracy_{k}": v for k, v in s["accuracy"].items()})
         for a in s["agents"]:
             flat[f"{a['agent']}_end_percent"] = 100 * a["end_wei"] / a["start_wei"]
+            if self.mechanism == "Points" and a["points"] is not None:
+                flat[f"{a['agent']}_points"] = a["points"]
         return flat
 
     # -- figures -----------------------------------------------------------------------------------
@@ -160,12 +163,9 @@ class Comparison:
         """One row per mechanism: accuracy and each agent's end balance (% of start) or points."""
         rows = []
         for r in self.runs:
-            row = {"mechanism": r.mechanism, **{k: v for k, v in r.row().items() if k.startswith("accuracy")}}
-            for a in r.agents:
-                row[f"{a['agent']} end (% of start)"] = round(100 * a["end_wei"] / a["start_wei"], 2)
-                if a["points"] is not None and r.mechanism == "Points":
-                    row[f"{a['agent']} points"] = a["points"]
-            rows.append(row)
+            flat = r.row()
+            rows.append({"mechanism": r.mechanism, **{k: v for k, v in flat.items()
+                                                      if k.startswith("accuracy") or k.endswith(("_percent", "_points"))}})
         return pd.DataFrame(rows)
 
     def figure(self) -> go.Figure:

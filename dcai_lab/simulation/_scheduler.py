@@ -81,7 +81,8 @@ class _Run:
         self.addresses = [self._account(a.account) for a in self.agents]
         provider = s.provider
         self.provider = self._account(provider.account) if provider else None
-        if len(set(self.addresses + [self.provider] * bool(provider))) != len(self.addresses) + bool(provider):
+        taken = self.addresses + ([self.provider] if provider else [])
+        if len(set(taken)) != len(taken):
             raise ConfigError("every agent (and the provider) needs an account of its own.")
         self.balances = [self._fund(address, a.start_balance) for address, a in zip(self.addresses, self.agents)]
         if provider:
@@ -98,7 +99,8 @@ class _Run:
         self.points = [0] * len(self.agents)
         self.total_validated = 0
         self.deposits: dict[int, _Deposit] = {}
-        self.last_contribution = lab.timestamp
+        drt = isinstance(self.incentive, DepositRefundTake)
+        self.last_contribution = int(self.trainer.contract.lastContributionAt()) if drt else lab.timestamp
         self.next_turn = [math.inf] * len(self.agents)
         if isinstance(self.incentive, PredictionMarket):
             self._open_market()
@@ -107,10 +109,10 @@ class _Run:
             self._schedule_turn(i, self.start_time + agent.next_wait(self.rngs[i]))
         self._drain()
         if isinstance(self.incentive, PredictionMarket):
-            self._close_market()
+            self._close_market()  # evaluates as it scores
         else:
             self._check_mirror()
-        self._evaluate(self.mirror)
+            self._evaluate(self.mirror)
         self._check_balances()
         return SimulationResult.build(self, time.perf_counter() - started)
 

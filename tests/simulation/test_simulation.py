@@ -64,12 +64,15 @@ def test_the_attacker_pays_the_honest_contributor(drt_run):
     assert honest["end_wei"] > honest["start_wei"] > attacker["end_wei"]
 
 
-def test_the_market_burns_the_flippers_stakes_and_never_trains_on_harm(market_run):
+def test_the_market_burns_the_flippers_stakes_and_evaluates_before_and_after_scoring(market_run):
     ends = {a["agent"]: a["end_wei"] - a["start_wei"] for a in market_run.agents}
     assert ends["mallory"] < 0 and ends["erin"] < 0
-    accuracy = market_run.accuracy
     assert market_run.details["burned_wei"] > 0
-    assert len(accuracy) >= 3
+    actions = market_run.timeline["action"]
+    first_withdrawal = actions[actions == "withdraw"].index[0]
+    assert list(actions[actions == "evaluate"].index)[0] < actions[actions == "contribute"].index[0]
+    assert actions[actions == "evaluate"].index[-1] < first_withdrawal  # after scoring, before payouts
+    assert len(market_run.accuracy) >= 2
 
 
 def test_points_move_no_money_and_count_validations():
