@@ -42,3 +42,13 @@ def test_dataset_and_encoder_names_are_pinned():
     assert dcai_lab.encoders.__all__ == [
         "FixedPointScaler", "HashedWords", "TopWords", "present_features", "present_features_by_row",
     ]
+
+
+def test_simulation_names_are_pinned():
+    import dcai_lab.simulation
+
+    assert dcai_lab.simulation.__all__ == [
+        "DESCRIPTIONS", "MECHANISMS", "MODELS", "SCENARIOS", "UNIT", "Agent", "Claims", "Comparison", "Flip",
+        "Honest", "Progress", "Provider", "RandomLabels", "Scenario", "SimulationResult", "Targeted", "attack",
+        "grid", "prediction_market", "run", "scenarios", "simulate", "sweep",
+    ]
