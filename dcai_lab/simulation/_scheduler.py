@@ -154,13 +154,12 @@ class _Run:
             when, _, kind, payload = heapq.heappop(self.heap)
             handlers[kind](when, payload)
 
-    def _at(self, when: int) -> int:
+    def _at(self, when: int) -> None:
         """Move the clock so that the next transaction runs at ``when`` (or as soon after as the
-        chain allows); returns that block time."""
+        chain allows)."""
         gap = when - self.lab.timestamp - 1
         if gap >= 1:
             self.lab.time_travel(seconds=gap)
-        return self.lab.timestamp + 1
 
     def _record(self, when: int, agent: int | None, action: str, amount: int = 0,
                 contribution: int | None = None, accuracy: float = math.nan) -> None:
