@@ -140,9 +140,9 @@ class HashedWords(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any = None, y: Any = None) -> HashedWords:
         """Nothing to learn; checks the parameters and fixes the column map of ``feature_names``."""
-        self._vectorizer()
+        vectorizer = self._vectorizer()
         if self.feature_names is not None:
-            columns = self._vectorizer().transform(list(self.feature_names))
+            columns = vectorizer.transform(list(self.feature_names))
             lengths = np.diff(columns.indptr)
             if np.any(lengths != 1):
                 bad = self.feature_names[int(np.flatnonzero(lengths != 1)[0])]

@@ -72,8 +72,7 @@ class NearestCentroid(OnChainModel):
         return distances.index(min(distances))  # the first minimum: ties go to the lower class
 
     def _predict_batch(self, X: np.ndarray) -> np.ndarray:
-        centroids = np.asarray(self.centroids_, dtype=object)
-        largest = max((max(-int(a.min()), int(a.max())) for a in (X, centroids) if a.size), default=0)
+        largest = max((max(-int(a.min()), int(a.max())) for a in (X, self.centroids_) if a.size), default=0)
         if largest >= 2**62:  # differences might not fit an int64: the exact arithmetic, row by row
             return np.array([self._predict_sample(_samples.batch_row(X, i)) for i in range(X.shape[0])], dtype=int)
         distances, error = self._estimated_distances(X)
