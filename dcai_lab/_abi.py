@@ -15,7 +15,7 @@ import numpy as np
 
 from eth_abi import decode, encode, is_encodable
 from eth_abi.exceptions import EncodingError
-from eth_utils import keccak, to_checksum_address
+from eth_utils import is_address, keccak, to_canonical_address, to_checksum_address
 
 from .engines._base import Log
 from .errors import ArgumentTypeError, ConfigError
@@ -67,37 +67,155 @@ def _integer_word(value: Any, signed: bool, bits: int) -> bytes:
     return value.to_bytes(32, "big", signed=signed)
 
 
-def _fast_encoder(types: list[str]) -> Callable[[tuple], bytes] | None:
-    """A direct encoder for arguments that are all integers or integer arrays, else None.
+class _Unusual(Exception):
+    """A value the direct encoder leaves to eth_abi (which encodes it, or says why it cannot)."""
 
-    Models take arrays of feature indices or fixed-point values; eth_abi validates and encodes
-    them element by element at several microseconds each, which on the revm engine costs as much
-    as running the transaction. The result is byte-identical to eth_abi's (a test checks it).
+
+@functools.lru_cache(maxsize=4096)
+def checksummed(address: str | bytes) -> str | None:
+    """``address`` checksummed, or None if it is not an address; cached, since every transaction
+    names its sender and the same few accounts come back all the time."""
+    return to_checksum_address(address) if is_address(address) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(address: str | bytes) -> bytes | None:
+    return to_canonical_address(address) if is_address(address) else None
+
+
+def _address_word(value: Any) -> bytes:
+    if not isinstance(value, (str, bytes)):
+        raise _Unusual
+    canonical = _canonical(value)
+    if canonical is None:
+        raise EncodingError(f"{value!r} is not an address")
+    return bytes(12) + canonical
+
+
+def _bytes_tail(value: Any) -> bytes:
+    if not isinstance(value, (bytes, bytearray)):
+        raise EncodingError(f"{value!r} is not bytes")
+    return len(value).to_bytes(32, "big") + bytes(value) + bytes(-len(value) % 32)
+
+
+def _fast_encoder(types: list[str]) -> Callable[[tuple], bytes] | None:
+    """A direct encoder for arguments that are integers, integer arrays, ``bytes`` or addresses,
+    else None.
+
+    Models take arrays of feature indices or fixed-point values, trainers packed samples; eth_abi
+    validates and encodes them at several microseconds an element, which on the revm engine costs
+    as much as running the transaction. The result is byte-identical to eth_abi's (a test checks
+    it); an address given other than as a str or bytes raises ``_Unusual``, for eth_abi to take.
     """
     parsed = []
     for kind in types:
         match = _INTEGER_TYPE.match(kind)
-        if match is None:
+        if match is not None:
+            parsed.append((match[1] == "", int(match[2] or 256), "array" if match[3] else "integer"))
+        elif kind in ("bytes", "address"):
+            parsed.append((False, 0, kind))
+        else:
             return None
-        parsed.append((match[1] == "", int(match[2] or 256), match[3] is not None))
 
     def encode_arguments(args: tuple) -> bytes:
         if len(args) != len(parsed):
             raise EncodingError(f"expected {len(parsed)} arguments, got {len(args)}")
         heads, tails, offset = [], [], 32 * len(parsed)
-        for (signed, bits, is_array), value in zip(parsed, args):
-            if not is_array:
+        for (signed, bits, form), value in zip(parsed, args):
+            if form == "integer":
                 heads.append(_integer_word(value, signed, bits))
                 continue
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-                raise EncodingError(f"{value!r} is not a list")
-            tail = len(value).to_bytes(32, "big") + b"".join(_integer_word(v, signed, bits) for v in value)
+            if form == "address":
+                heads.append(_address_word(value))
+                continue
+            if form == "bytes":
+                tail = _bytes_tail(value)
+            else:
+                if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+                    raise EncodingError(f"{value!r} is not a list")
+                tail = len(value).to_bytes(32, "big") + b"".join(_integer_word(v, signed, bits) for v in value)
             heads.append(offset.to_bytes(32, "big"))
             tails.append(tail)
             offset += len(tail)
         return b"".join(heads + tails)
 
     return encode_arguments
+
+
+def _fast_decoder(types: list[str]) -> Callable[[bytes], tuple] | None:
+    """A direct decoder for values that are integers, addresses, booleans or ``bytes``, else None.
+
+    Every transaction of a trainer returns a value and emits an event; eth_abi decodes each at tens
+    of microseconds. Well-formed data decodes to exactly what eth_abi gives (addresses
+    checksummed); anything unusual — a value too wide for its type, dirty padding, a pointer out of
+    place, too little data — raises ``_Unusual``, for eth_abi to decode or refuse in its own words.
+    """
+    parsed = []
+    for kind in types:
+        match = _INTEGER_TYPE.match(kind)
+        if match is not None and not match[3]:
+            bits = int(match[2] or 256)
+            parsed.append((kind, -(2 ** (bits - 1)) if match[1] == "" else 0,
+                           2 ** (bits - 1) if match[1] == "" else 2**bits))
+        elif kind in ("address", "bool", "bytes"):
+            parsed.append((kind, 0, 0))
+        else:
+            return None
+    head_size = 32 * len(parsed)
+
+    def decode_values(data: bytes) -> tuple:
+        if len(data) < head_size:
+            raise _Unusual
+        values = []
+        for i, (kind, low, high) in enumerate(parsed):
+            word = data[32 * i:32 * i + 32]
+            if kind == "address":
+                if word[:12] != bytes(12):
+                    raise _Unusual
+                values.append(checksummed(word[12:]))
+            elif kind == "bytes":
+                start = int.from_bytes(word, "big")
+                if not head_size <= start <= len(data) - 32:
+                    raise _Unusual
+                length = int.from_bytes(data[start:start + 32], "big")
+                end = start + 32 + length
+                padded = data[end:end + (-length % 32)]
+                if len(padded) != -length % 32 or padded.count(0) != len(padded) or end > len(data):
+                    raise _Unusual
+                values.append(data[start + 32:end])
+            elif kind == "bool":
+                value = int.from_bytes(word, "big")
+                if value > 1:
+                    raise _Unusual
+                values.append(value == 1)
+            else:
+                value = int.from_bytes(word, "big", signed=low < 0)
+                if not low <= value < high:
+                    raise _Unusual
+                values.append(value)
+        return tuple(values)
+
+    return decode_values
+
+
+@functools.lru_cache(maxsize=256)
+def decoder(types: tuple[str, ...]) -> Callable[[bytes], tuple]:
+    """Decode ``data`` as values of ``types``, as Python values (see ``_python``): directly where
+    ``_fast_decoder`` can, else by eth_abi. Built once per list of types."""
+    def by_eth_abi(data: bytes) -> tuple:
+        return tuple(_python(v) for v in decode(list(types), data))
+
+    fast = _fast_decoder(list(types))
+    if fast is None:
+        return by_eth_abi
+
+    def decode_values(data: bytes) -> tuple:
+        try:
+            return fast(data)
+        except _Unusual:
+            return by_eth_abi(data)
+
+    return decode_values
 
 
 def expected(kind: str) -> str:
@@ -167,7 +285,7 @@ def signature(item: dict) -> str:
 def _python(value: Any) -> Any:
     """Plain Python values: checksummed addresses, lists instead of tuples for arrays."""
     if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
-        return to_checksum_address(value)
+        return checksummed(value) or to_checksum_address(value)
     if isinstance(value, tuple):
         return [_python(v) for v in value]
     return value
@@ -175,6 +293,8 @@ def _python(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Function:
+    """One function of an ABI; what it takes and gives is worked out once, not on every call."""
+
     abi: dict
 
     @property
@@ -185,21 +305,29 @@ class Function:
     def selector(self) -> bytes:
         return keccak(text=signature(self.abi))[:4]
 
-    @property
+    @functools.cached_property
     def is_view(self) -> bool:
         return self.abi.get("stateMutability") in ("view", "pure")
 
-    @property
+    @functools.cached_property
     def payable(self) -> bool:
         return self.abi.get("stateMutability") == "payable"
 
-    @property
-    def input_types(self) -> list[str]:
-        return [type_string(p) for p in self.abi.get("inputs", [])]
+    @functools.cached_property
+    def input_types(self) -> tuple[str, ...]:
+        return tuple(type_string(p) for p in self.abi.get("inputs", []))
 
     @functools.cached_property
     def _encode_arguments(self) -> Callable[[tuple], bytes]:
-        return _fast_encoder(self.input_types) or (lambda args: encode(self.input_types, list(args)))
+        return _fast_encoder(list(self.input_types)) or self._encode_by_eth_abi
+
+    def _encode_by_eth_abi(self, args: tuple) -> bytes:
+        return encode(list(self.input_types), list(args))
+
+    @functools.cached_property
+    def _decode_outputs(self) -> Callable[[bytes], tuple] | None:
+        outputs = self.abi.get("outputs", [])
+        return decoder(tuple(type_string(p) for p in outputs)) if outputs else None
 
     @property
     def parameters(self) -> str:
@@ -208,7 +336,10 @@ class Function:
 
     def encode(self, args: tuple) -> bytes:
         try:
-            return self.selector + self._encode_arguments(args)
+            try:
+                return self.selector + self._encode_arguments(args)
+            except _Unusual:
+                return self.selector + self._encode_by_eth_abi(args)
         except EncodingError as error:
             raise self._explain(args) from error
 
@@ -225,11 +356,10 @@ class Function:
         return ConfigError(f"{self.name}({self.parameters}) cannot take {_short(list(args))}.")
 
     def decode_output(self, data: bytes) -> Any:
-        outputs = self.abi.get("outputs", [])
-        if not outputs:
+        if self._decode_outputs is None:
             return None
-        values = [_python(v) for v in decode([type_string(p) for p in outputs], data)]
-        return values[0] if len(values) == 1 else tuple(values)
+        values = self._decode_outputs(data)
+        return values[0] if len(values) == 1 else values
 
 
 @dataclass(frozen=True)
@@ -248,21 +378,29 @@ def event_topic(item: dict) -> bytes:
     return keccak(text=signature(item))
 
 
-def decode_event(item: dict, log: Log) -> Event:
-    inputs = item.get("inputs", [])
-    indexed = [p for p in inputs if p.get("indexed")]
-    plain = [p for p in inputs if not p.get("indexed")]
-    plain_values = decode([type_string(p) for p in plain], log.data)
-    values: dict[str, Any] = {}
-    for param, topic in zip(indexed, log.topics[1:]):
-        kind = type_string(param)
-        # Indexed dynamic values are stored as their hash and cannot be recovered.
-        is_dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
-        values[param["name"]] = topic if is_dynamic else _python(decode([kind], topic)[0])
-    for param, value in zip(plain, plain_values):
-        values[param["name"]] = _python(value)
-    ordered = {p["name"]: values[p["name"]] for p in inputs}
-    return Event(address=log.address, name=item["name"], args=ordered)
+class EventDecoder:
+    """Decodes the logs of one event of an ABI; what to read where is worked out once."""
+
+    def __init__(self, item: dict) -> None:
+        inputs = item.get("inputs", [])
+        self.name: str = item["name"]
+        self._names = [p["name"] for p in inputs]
+        # Indexed dynamic values are stored as their hash and cannot be recovered: the topic itself.
+        self._topics = [(p["name"], None if _is_dynamic(type_string(p)) else decoder((type_string(p),)))
+                        for p in inputs if p.get("indexed")]
+        plain = [p for p in inputs if not p.get("indexed")]
+        self._plain_names = [p["name"] for p in plain]
+        self._plain = decoder(tuple(type_string(p) for p in plain))
+
+    def __call__(self, log: Log) -> Event:
+        values = dict(zip(self._plain_names, self._plain(log.data)))
+        for (name, decode_topic), topic in zip(self._topics, log.topics[1:]):
+            values[name] = topic if decode_topic is None else decode_topic(topic)[0]
+        return Event(address=log.address, name=self.name, args={name: values[name] for name in self._names})
+
+
+def _is_dynamic(kind: str) -> bool:
+    return kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
 
 
 @dataclass(frozen=True)

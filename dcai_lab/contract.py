@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._abi import Event, Function, decode_event, event_topic
+from ._abi import Event, EventDecoder, Function, event_topic
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -23,15 +23,17 @@ class ContractFunction:
         self.contract = contract
         self.overloads = overloads
         self.name = overloads[0].name
+        counts = [len(f.input_types) for f in overloads]
+        self._by_count = {n: f for n, f in zip(counts, overloads) if counts.count(n) == 1}
 
     def _pick(self, args: tuple) -> Function:
-        matches = [f for f in self.overloads if len(f.input_types) == len(args)]
-        if len(matches) != 1:
+        function = self._by_count.get(len(args))
+        if function is None:
             forms = " or ".join(f"{self.name}({f.parameters})" for f in self.overloads)
             counts = " or ".join(str(len(f.input_types)) for f in self.overloads)
             raise ConfigError(f"{self.contract.contract_name}.{self.name} takes {counts} argument"
                               f"{'' if counts == '1' else 's'}: {forms}; got {len(args)}.")
-        return matches[0]
+        return function
 
     def __call__(self, *args: Any, sender: str | None = None, value: int = 0, gas: int | None = None) -> Any:
         function = self._pick(args)
@@ -67,7 +69,8 @@ class Contract:
             if item["type"] == "function":
                 functions.setdefault(item["name"], []).append(Function(item))
         self._functions = {name: ContractFunction(self, fs) for name, fs in functions.items()}
-        self._events_by_topic = {event_topic(i): i for i in abi if i["type"] == "event" and not i.get("anonymous")}
+        self._events_by_topic = {event_topic(i): EventDecoder(i) for i in abi
+                                 if i["type"] == "event" and not i.get("anonymous")}
 
     def __getattr__(self, name: str) -> ContractFunction:
         functions = self.__dict__.get("_functions", {})
@@ -82,8 +85,8 @@ class Contract:
         return [*super().__dir__(), *self._functions]
 
     def _decode_log(self, log) -> Event | None:
-        item = self._events_by_topic.get(log.topics[0]) if log.topics else None
-        return decode_event(item, log) if item else None
+        decode = self._events_by_topic.get(log.topics[0]) if log.topics else None
+        return decode(log) if decode else None
 
     def __repr__(self) -> str:
         return f"<{self.contract_name} at {self.address}>"

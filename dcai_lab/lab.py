@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak
 
-from ._abi import DecodedRevert, Event, Function, decode_revert, signature
+from ._abi import DecodedRevert, Event, Function, checksummed, decode_revert, signature
 from ._artifacts import ArtifactNotFoundError, artifact_names, load_artifact
 from .contract import Contract, matches_artifact
 from .engines import create_engine
@@ -271,11 +271,12 @@ class Lab:
         """The checksummed address of a string, or of a handle with an ``address`` (a contract,
         a trainer, a deployed model)."""
         address = target if isinstance(target, str) else getattr(target, "address", target)
-        if not isinstance(address, str) or not is_address(address):
+        valid = checksummed(address) if isinstance(address, str) else None
+        if valid is None:
             hint = f" For the account called {target}, write lab.accounts.{target}." \
                 if isinstance(target, str) and target in self.accounts._by_alias else ""
             raise ConfigError(f"{target!r} is not an address (a 0x-prefixed, 40-hex-digit string).{hint}")
-        return to_checksum_address(address)
+        return valid
 
     def _sender(self, sender: str | None) -> str:
         """The sending account: one of ``accounts``, since the lab signs only for those."""

@@ -64,6 +64,7 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
     ".venv/bin/python benchmarks/engines.py": Run(("pyevm", "revm", "rpc")),
     ".venv/bin/python benchmarks/models.py": Run(("SparsePerceptron", "SparseNearestCentroid 10×64")),
     ".venv/bin/python benchmarks/trainer_gas.py": Run(("deployment (whole stack)",)),
+    ".venv/bin/python benchmarks/trainer_speed.py": Run(("handle ÷ engine", "replays identical")),
     ".venv/bin/python benchmarks/naive_bayes_gas.py": Run(("deployment (whole stack)",)),
     ".venv/bin/python benchmarks/market_gas.py": Run(("largest transaction",)),
     ".venv/bin/python benchmarks/twin_speed.py --quick": Run(("NaiveBayes", "NearestCentroid", "True")),

@@ -134,6 +134,7 @@ class RevmEngine(Engine):
         self._undo: list[tuple[str, int | None, _Account | int]] = []
         self._snapshots: list[tuple[int, int, int, int, int]] = []  # (id, undo length, clock, logs)
         self._logs: list[Log] = []
+        self._codes: set[str] = set()  # hashes of the code revm's database holds
         self._last_snapshot = 0
         self._number, self._timestamp = 0, GENESIS_TIMESTAMP
         self._accounts = list(_derive_accounts())
@@ -310,10 +311,16 @@ class RevmEngine(Engine):
         self._put_slots(slots)
 
     def _put_account(self, address: str, account: _Account) -> None:
+        """Write an account into revm's database. Code it already holds is named by its hash alone:
+        revm loads code by hash when it runs it, and handing over a contract's code again would
+        hash and copy it (~20 µs for a trainer) on every transaction that changes its balance."""
         self._state[address] = account
-        self._evm.insert_account_info(
-            address, AccountInfo(balance=account.balance, nonce=account.nonce, code=account.code or None)
-        )
+        if not account.code or account.code_hash in self._codes:
+            info = AccountInfo(balance=account.balance, nonce=account.nonce, code_hash=bytes.fromhex(account.code_hash))
+        else:
+            info = AccountInfo(balance=account.balance, nonce=account.nonce, code=account.code)
+            self._codes.add(account.code_hash)
+        self._evm.insert_account_info(address, info)
 
     def _put_slots(self, slots: list[tuple[str, int, int]]) -> None:
         """Write slots into revm's database. pyrevm writes a slot there only while its account is

@@ -8,6 +8,7 @@ makes is made here first, so a mistake is explained in Python instead of paid fo
 from __future__ import annotations
 
 import numbers
+import struct
 from collections.abc import Iterable, Sequence, Sized
 from typing import Any
 
@@ -39,18 +40,21 @@ def sparse_sample(x: Any, n_features: int) -> tuple[int, ...]:
         row.eliminate_zeros()
         indices = sorted(int(i) for i in row.indices)
     elif _is_compact(x):
-        bad = next((i for i in x if not isinstance(i, (int, np.integer)) or isinstance(i, bool)), None)
-        if bad is not None:
-            raise ArgumentTypeError(f"a list sample holds the indices of the present features (whole numbers), "
-                                    f"not {bad!r}; for a vector of {n_features} values pass a NumPy array.")
-        indices = sorted(int(i) for i in x)
-        for a, b in zip(indices, indices[1:]):
-            if a == b:
-                looks_dense = len(x) == n_features and set(indices) <= {0, 1}
-                hint = (f" This looks like a 0/1 vector: pass it as np.array(…), or list the present features "
-                        f"({[i for i, v in enumerate(x) if v][:5]}…)." if looks_dense else "")
-                raise ConfigError(f"feature {a} appears twice; a sparse sample lists each present feature once."
-                                  f"{hint}")
+        if all(type(i) is int for i in x):  # the usual case, checked in one pass
+            indices = sorted(x)
+        else:
+            bad = next((i for i in x if not isinstance(i, (int, np.integer)) or isinstance(i, bool)), None)
+            if bad is not None:
+                raise ArgumentTypeError(f"a list sample holds the indices of the present features (whole numbers), "
+                                        f"not {bad!r}; for a vector of {n_features} values pass a NumPy array.")
+            indices = sorted(int(i) for i in x)
+        if len(set(indices)) != len(indices):
+            twice = next(a for a, b in zip(indices, indices[1:]) if a == b)
+            looks_dense = len(x) == n_features and set(indices) <= {0, 1}
+            hint = (f" This looks like a 0/1 vector: pass it as np.array(…), or list the present features "
+                    f"({[i for i, v in enumerate(x) if v][:5]}…)." if looks_dense else "")
+            raise ConfigError(f"feature {twice} appears twice; a sparse sample lists each present feature once."
+                              f"{hint}")
     else:
         if isinstance(x, (str, bytes)) or isinstance(x, numbers.Number):
             raise ArgumentTypeError(f"a sample is a list of present feature indices or a vector of {n_features} "
@@ -75,11 +79,10 @@ def dense_sample(x: Any, n_features: int) -> tuple[int, ...]:
     if row.ndim != 1 or row.shape[0] != n_features:
         raise ConfigError(f"a sample must be a vector of {n_features} values, not shape {row.shape}.")
     _check_values(row)
-    row = row.astype(float)
-    scaled = [round(float(v) * SCALE) for v in row]
-    if min(scaled) < _INT64[0] or max(scaled) > _INT64[1]:
+    scaled = np.rint(row.astype(float) * SCALE)  # as round(v * SCALE): doubles, halves to even
+    if int(scaled.min()) < _INT64[0] or int(scaled.max()) > _INT64[1]:
         raise ConfigError(f"dense feature values must lie within ±{_INT64[1] / SCALE:.3g}; scale your data first.")
-    return tuple(scaled)
+    return tuple(scaled.astype(np.int64).tolist())
 
 
 def _check_values(values: np.ndarray) -> None:
@@ -166,6 +169,8 @@ def batch_row(X: np.ndarray | sp.csr_matrix, i: int) -> tuple[int, ...]:
 
 def labels(y: Any, n_classes: int | None) -> list[int]:
     """Labels as plain ints, each a class index 0 … n_classes - 1 (any n ≥ 0 when None)."""
+    if isinstance(y, list) and all(type(v) is int and 0 <= v and (n_classes is None or v < n_classes) for v in y):
+        return list(y)  # already what is asked for: no need to go through NumPy
     classes = "0 or more" if n_classes is None else f"0 … {n_classes - 1}"
     values = np.asarray(y).ravel()
     if values.dtype.kind not in "biuf":
@@ -201,6 +206,10 @@ def _plain(value: Any) -> Any:
 def pack(sample: tuple[int, ...], sparse: bool) -> bytes:
     """A compact sample as the contracts take it: each feature index as 4 big-endian bytes
     (sparse), or each value × SCALE as an 8-byte two's-complement int64 (dense)."""
+    try:  # struct packs a whole sample at once; it refuses what does not fit, and so does the loop
+        return struct.pack(f">{len(sample)}{'I' if sparse else 'q'}", *sample)
+    except struct.error:
+        pass
     if sparse:
         return b"".join(int(f).to_bytes(4, "big") for f in sample)
     return b"".join(int(v).to_bytes(8, "big", signed=True) for v in sample)
@@ -209,6 +218,8 @@ def pack(sample: tuple[int, ...], sparse: bool) -> bytes:
 def unpack(data: bytes, sparse: bool) -> tuple[int, ...]:
     """The compact sample that ``pack`` turned into ``data``."""
     width = 4 if sparse else 8
+    if len(data) % width == 0:
+        return struct.unpack(f">{len(data) // width}{'I' if sparse else 'q'}", data)
     return tuple(int.from_bytes(data[i:i + width], "big", signed=not sparse) for i in range(0, len(data), width))
 
 
