@@ -249,3 +249,29 @@ def check_cheapest(table, answer: str | None) -> None:
         return _verdict(f"{answer!r} is not one of the models: {', '.join(life.index)}.")
     _verdict(f"{answer} is not it: its contribution and take cost {int(life[answer]):,} gas; add the two columns "
              f"for every model under DepositRefundTake and take the smallest.")
+
+
+def check_faster_attacker(result) -> None:
+    """Exercise 07.1: the attack simulated with an attacker every 20 minutes."""
+    if result is None:
+        return _verdict("set faster to what simulate(...) returns.")
+    attacker = next((a for a in getattr(result, "agents", []) if a.get("role") == "attacker"), None)
+    if attacker is None:
+        return _verdict("faster is not a simulation result with an attacker; use simulate(attack(...)).")
+    contributions = result.timeline[(result.timeline["agent"] == attacker["agent"])
+                                    & (result.timeline["action"] == "contribute")]
+    gaps = contributions["time"].diff().dropna()
+    if gaps.empty or not 1_100 <= gaps.median() <= 1_300:
+        return _verdict("the attacker does not contribute every 20 minutes: pass attacker_wait=20 * 60 (seconds).")
+    _verdict(None)
+
+
+def check_alice_takes(result, answer: int | None) -> None:
+    """Exercise 07.2: the number of takes by alice in the timeline."""
+    if answer is None:
+        return _verdict("set alice_takes to a number.")
+    t = result.timeline
+    expected = int(((t["agent"] == "alice") & (t["action"] == "take")).sum())
+    if answer != expected:
+        return _verdict(f"{answer} is not it; select rows with agent == 'alice' and action == 'take', then count them.")
+    _verdict(None)

@@ -74,4 +74,11 @@ estimate = k2 + (16_777_216 - g2) / ((g2 - g1) / (k2 - k1))""",
 drt = table.xs("DepositRefundTake", level="mechanism")
 cheapest = (drt["addData, label ≠ prediction"] + drt["report"]).idxmin()""",
     },
+    "07_simulating_attacks.ipynb": {
+        "f7a1c016": """\
+faster = simulate(attack("deposit-refund-take", samples=200, test_samples=500, attacker_wait=20 * 60), engine="pyevm")""",
+        "f7a1c019": """\
+t = result.timeline
+alice_takes = int(((t["agent"] == "alice") & (t["action"] == "take")).sum())""",
+    },
 }

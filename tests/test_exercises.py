@@ -264,3 +264,25 @@ def test_cheapest(capsys):
     assert out[2] == "not yet: B is not it: its contribution and take cost 350 gas; add the two columns for every " \
         "model under DepositRefundTake and take the smallest."
     assert out[3] == "correct"
+
+
+def test_simulation_checks(capsys):
+    from dcai_lab.simulation import attack, simulate
+
+    result = simulate(attack("deposit-refund-take", samples=50, test_samples=100))
+    takes = int(((result.timeline["agent"] == "alice") & (result.timeline["action"] == "take")).sum())
+    exercises.check_alice_takes(result, None)
+    exercises.check_alice_takes(result, takes + 1)
+    exercises.check_alice_takes(result, takes)
+    exercises.check_faster_attacker(None)
+    exercises.check_faster_attacker(result)
+    exercises.check_faster_attacker(simulate(attack("deposit-refund-take", samples=50, test_samples=100,
+                                                    attacker_wait=20 * 60)))
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: set alice_takes to a number.",
+        f"not yet: {takes + 1} is not it; select rows with agent == 'alice' and action == 'take', then count them.",
+        "correct",
+        "not yet: set faster to what simulate(...) returns.",
+        "not yet: the attacker does not contribute every 20 minutes: pass attacker_wait=20 * 60 (seconds).",
+        "correct",
+    ]

@@ -53,3 +53,13 @@ def test_gas_analysis_names_are_pinned():
                                     "parse_snapshot"]
     assert gas_reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours",
                                      "reference_naive_bayes", "reference_perceptron", "side_by_side"]
+
+
+def test_simulation_names_are_pinned():
+    import dcai_lab.simulation
+
+    assert dcai_lab.simulation.__all__ == [
+        "DESCRIPTIONS", "MECHANISMS", "MODELS", "SCENARIOS", "UNIT", "Agent", "Claims", "Comparison", "Flip",
+        "Honest", "Progress", "Provider", "RandomLabels", "Scenario", "SimulationResult", "Targeted", "attack",
+        "grid", "prediction_market", "run", "scenarios", "simulate", "sweep",
+    ]

@@ -318,7 +318,9 @@ ROWS: list[tuple[str, Callable[[World], Any], type[BaseException], str]] = [
      r"^could not read sample \(bytes\) from '0xzz': write hex digits such as 0x1234"),
     # -- the command line ------------------------------------------------------------------------
     ("cli-unknown-command", lambda w: cli(["bogus"]), SystemExit,
-     r"invalid choice: 'bogus' \(choose from 'build', 'demo', 'gas-snapshot', 'lab'\)"),
+     r"invalid choice: 'bogus' \(choose from 'build', 'demo', 'gas-snapshot', 'lab', 'simulate', 'sweep'\)"),
+    ("cli-simulate-unknown-scenario", lambda w: cli(["simulate", "bogus", "--out", "x"]), SystemExit,
+     r"invalid choice: 'bogus' \(choose from 'deposit-refund-take', 'prediction-market', 'points', 'comparison'\)"),
     ("cli-demo-with-an-option", lambda w: cli(["demo", "--bogus"]), SystemExit, r"demo takes no options, not --bogus"),
     ("cli-build-with-an-unknown-option", lambda w: cli(["build", "--bogus"]), SystemExit,
      r"unrecognized arguments: --bogus"),

@@ -78,6 +78,18 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
         "the full experiment, 300 markets, takes minutes; its --quick form below runs the same code on 3 "
         "markets per shape"),
     ".venv/bin/python benchmarks/market_outcomes.py --quick": Run(("Summary", "mismatches")),
+    ".venv/bin/dcai-lab simulate --help": Run(("deposit-refund-take", "prediction-market", "comparison")),
+    ".venv/bin/dcai-lab simulate deposit-refund-take --out runs/drt": Run(("transactions", "report.html")),
+    ".venv/bin/dcai-lab simulate deposit-refund-take --samples 25000 --out runs/drt-full": NotRun(
+        "the paper's full scale, about half a minute on revm; the same code runs at the default size above"),
+    ".venv/bin/dcai-lab sweep --mechanism deposit-refund-take points --seeds 6 --vary attacker_wait=1800,3600 "
+    "--out runs/sweep": NotRun("24 simulations on a local Dask cluster, about half a minute; tests/simulation runs a small "
+                               "sweep on a local cluster"),
+    ".venv/bin/dcai-lab sweep --scheduler tcp://scheduler-host:8786 --seeds 100 --out runs/big-sweep": NotRun(
+        "needs a running Dask cluster at that address"),
+    ".venv/bin/python benchmarks/simulation.py": NotRun(
+        "the full-scale experiment, about half a minute (and as much again with --profile); its numbers are in "
+        "README.md"),
 }
 
 _COMMAND = r"(?:\.venv/bin/[\w.-]+|bash|sh|python3?|pip3?|npm|npx|node|jupyter|dcai-lab|pytest|conda|git)"
