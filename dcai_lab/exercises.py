@@ -275,3 +275,73 @@ def check_alice_takes(result, answer: int | None) -> None:
     if answer != expected:
         return _verdict(f"{answer} is not it; select rows with agent == 'alice' and action == 'take', then count them.")
     _verdict(None)
+
+
+def _flip_on_chain(lab: Lab, contract: Contract, features: list[int]) -> tuple[int, int]:
+    """Contributions (and wei of deposits) that make ``contract`` predict the other class for
+    ``features``, sent as mallory inside an anchor; for notebook 08's majority vote."""
+    target, flips, paid = 1 - contract.predict(features), 0, 0
+    with lab.anchor():
+        while contract.predict(features) != target and flips < 1_000:
+            deposit = contract.depositFor(features, target)
+            contract.addData(features, target, value=deposit, sender=lab.accounts.mallory)
+            flips, paid = flips + 1, paid + deposit
+    return flips, paid
+
+
+def check_flips_needed(lab: Lab, contract: Contract, features: list[int], flips: int | None,
+                       paid: int | None) -> None:
+    """Exercise 08.1: how many flipped contributions turn the majority vote's answer for
+    ``features``, and the deposits they pay; checked by doing it on chain inside an anchor."""
+    if flips is None or paid is None:
+        return _verdict("set flips and mallory_pays to numbers.")
+    expected_flips, expected_paid = _flip_on_chain(lab, contract, features)
+    if flips != expected_flips:
+        return _verdict(f"{flips} contributions is not it; train a copy of the twin with the flipped label "
+                        f"(1 - twin.predict(x)) until its prediction changes, and count.")
+    if paid != expected_paid:
+        return _verdict(f"{paid:,} wei is not it; before each contribution add twin.deposit_for(x, flipped label) "
+                        f"of the copy, then train the copy.")
+    _verdict(None)
+
+
+def check_triple_deposit(lab: Lab, contract: Contract | None) -> None:
+    """Exercise 08.2: a majority vote whose disagreeing contributions pay three base deposits;
+    checked inside an anchor by asking for the deposits and paying them."""
+    if contract is None:
+        return _verdict("set mine to your deployed contract: deploy_artifact(lab, your_artifact, BASE_DEPOSIT, LOCK).")
+    if not all(hasattr(contract, f) for f in ("baseDeposit", "depositFor", "addData", "predict")):
+        return _verdict("mine has no baseDeposit, depositFor, addData or predict: deploy your version of MajorityVote.")
+    base, features = contract.baseDeposit(), [0]
+    agree = contract.predict(features)
+    asked = contract.depositFor(features, 1 - agree)
+    if contract.depositFor(features, agree) != base:
+        return _verdict("a contribution the model agrees with should still pay baseDeposit.")
+    if asked != 3 * base:
+        return _verdict(f"a disagreeing contribution pays {asked:,} wei, {asked / base:g} × baseDeposit; make it 3 ×.")
+    with lab.anchor():
+        try:
+            with lab.reverts("WrongDeposit"):
+                contract.addData(features, 1 - agree, value=2 * base, sender=lab.accounts.bob)
+        except AssertionError:
+            return _verdict("addData accepts two base deposits for a disagreeing label; it should ask for three.")
+        contract.addData(features, 1 - agree, value=3 * base, sender=lab.accounts.bob)
+    _verdict(None)
+
+
+def check_per_new_word(lab: Lab, contract: Contract, answer: int | None, tolerance: int = 200) -> None:
+    """Exercise 08.3: the gas one more never-voted word adds to a majority-vote contribution; the
+    check measures it with its own two words (calldata may differ by a few bytes: ``tolerance``)."""
+    if answer is None:
+        return _verdict("set per_new_word to a number of gas.")
+    fresh = [f for f in range(1000) if contract.votes(f, 0) == contract.votes(f, 1) == 0][:2]
+    gas = []
+    for features in (fresh[:1], fresh):
+        with lab.anchor():
+            contract.addData(features, 1, value=contract.depositFor(features, 1), sender=lab.accounts.bob)
+            gas.append(lab.last_tx.gas_used)
+    measured = gas[1] - gas[0]
+    if abs(answer - measured) > tolerance:
+        return _verdict(f"{answer:,} gas is not it; send [word] and [word, another new word] from bob, each inside "
+                        f"its own `with lab.anchor():`, and subtract their lab.last_tx.gas_used.")
+    _verdict(None)
