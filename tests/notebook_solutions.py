@@ -82,3 +82,26 @@ t = result.timeline
 alice_takes = int(((t["agent"] == "alice") & (t["action"] == "take")).sum())""",
     },
 }
+
+SOLUTIONS["08_bring_your_own.ipynb"] = {
+    "b8000042": """\
+import copy
+
+trial, flips, mallory_pays = copy.deepcopy(twin), 0, 0
+flipped = 1 - trial.predict(test[0])
+while trial.predict(test[0]) != flipped:
+    mallory_pays += trial.deposit_for(test[0], flipped)
+    trial.partial_fit(test[0], flipped)
+    flips += 1""",
+    "b8000045": """\
+triple = MAJORITY_VOTE.replace("2 * baseDeposit", "3 * baseDeposit")
+mine = deploy_artifact(lab, compile_source(triple, "MajorityVote.sol")["MajorityVote"], BASE_DEPOSIT, LOCK)""",
+    "b8000048": """\
+fresh = [f for f in range(1000) if twin.votes_[f] == [0, 0]][:2]
+gas = []
+for words in (fresh[:1], fresh):
+    with lab.anchor():
+        vote.addData(words, 1, value=vote.depositFor(words, 1), sender=bob)
+        gas.append(lab.last_tx.gas_used)
+per_new_word = gas[1] - gas[0]""",
+}

@@ -286,3 +286,84 @@ def test_simulation_checks(capsys):
         "not yet: the attacker does not contribute every 20 minutes: pass attacker_wait=20 * 60 (seconds).",
         "correct",
     ]
+
+
+# -- notebook 08: the notebook's own contract, compiler helper, deploy helper and twin ---------------
+
+#: Cells of notebooks/08_bring_your_own.ipynb that define MAJORITY_VOTE, compile_source,
+#: deploy_artifact and MajorityVoteTwin; the tests run them, so they test what the notebook teaches.
+NOTEBOOK_08_DEFINITIONS = ("b8000003", "b8000005", "b8000011", "b8000027")
+
+
+@pytest.fixture(scope="module")
+def notebook_08():
+    """The names notebook 08 defines, and its MajorityVote compiled as written and with a triple deposit."""
+    from pathlib import Path
+
+    import nbformat
+
+    cells = nbformat.read(Path(__file__).parents[1] / "notebooks" / "08_bring_your_own.ipynb", as_version=4).cells
+    names: dict = {}
+    for cell in cells:
+        if cell.id in NOTEBOOK_08_DEFINITIONS:
+            exec(cell.source, names)
+    source = names["MAJORITY_VOTE"]
+    names["double"] = names["compile_source"](source, "MajorityVote.sol")["MajorityVote"]
+    names["triple"] = names["compile_source"](source.replace("2 * baseDeposit", "3 * baseDeposit"),
+                                              "MajorityVote.sol")["MajorityVote"]
+    return names
+
+
+@pytest.fixture
+def vote(lab, notebook_08):
+    """The notebook's majority vote with a few sentences on chain, and its twin trained alike."""
+    vote = notebook_08["deploy_artifact"](lab, notebook_08["double"], 10**15, 86_400)
+    twin = notebook_08["MajorityVoteTwin"](10**15)
+    for words, label in [([1, 2, 3], 0), ([2, 3, 4], 0), ([3, 4, 5], 1)]:
+        vote.addData(words, label, value=vote.depositFor(words, label), sender=lab.accounts.alice)
+        twin.partial_fit(words, label)
+    return vote, twin
+
+
+def test_flips_needed(lab, vote, capsys):
+    contract, twin = vote
+    words, flips, paid = [2, 3, 9], 0, 0  # votes for 0: 2 + 2, for 1: 0 + 1 → predicts 0
+    while twin.predict(words) != 1:
+        paid, flips = paid + twin.deposit_for(words, 1), flips + 1
+        twin.partial_fit(words, 1)
+    assert flips > 1
+    for answer in [(None, None), (flips - 1, paid), (flips, paid + 1), (flips, paid)]:
+        exercises.check_flips_needed(lab, contract, words, *answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set flips and mallory_pays to numbers."
+    assert out[1].startswith(f"not yet: {flips - 1} contributions is not it")
+    assert out[2].startswith(f"not yet: {paid + 1:,} wei is not it") and out[3] == "correct"
+    assert contract.predict(words) == 0, "the check's own contributions were undone"
+
+
+def test_triple_deposit(lab, notebook_08, vote, capsys):
+    deploy = notebook_08["deploy_artifact"]
+    exercises.check_triple_deposit(lab, None)
+    exercises.check_triple_deposit(lab, vote[0])
+    mine = deploy(lab, notebook_08["triple"], 10**15, 86_400)
+    exercises.check_triple_deposit(lab, mine)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet: set mine")
+    assert out[1] == "not yet: a disagreeing contribution pays 2,000,000,000,000,000 wei, 2 × baseDeposit; make it 3 ×."
+    assert out[2] == "correct"
+    assert len(lab.events("Contributed")) == 3, "the check's contributions were undone"
+
+
+def test_per_new_word(lab, vote, capsys):
+    contract = vote[0]
+    fresh = [f for f in range(1000) if contract.votes(f, 0) == contract.votes(f, 1) == 0]
+    gas = []
+    for words in ([fresh[-2]], fresh[-2:]):  # other words than the check's: a byte or two of calldata differs
+        with lab.anchor():
+            contract.addData(words, 1, value=contract.depositFor(words, 1), sender=lab.accounts.bob)
+            gas.append(lab.last_tx.gas_used)
+    for answer in (None, 5_000, gas[1] - gas[0]):
+        exercises.check_per_new_word(lab, contract, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("not yet: set") and out[1].startswith("not yet: 5,000 gas is not it")
+    assert out[2] == "correct"
