@@ -275,3 +275,34 @@ def check_alice_takes(result, answer: int | None) -> None:
     if answer != expected:
         return _verdict(f"{answer} is not it; select rows with agent == 'alice' and action == 'take', then count them.")
     _verdict(None)
+
+
+def check_cheapest_question(table, dataset: str, answer: str | None) -> None:
+    """Exercise 09.1: the model whose ``predict`` costs least gas on ``dataset`` in notebook 09's table."""
+    if answer is None:
+        return _verdict("set cheapest_question to a model's name, e.g. 'NaiveBayes'.")
+    gas = table.xs(dataset, level="dataset")["predict"]
+    if answer == gas.idxmin():
+        return _verdict(None)
+    if answer not in gas.index:
+        return _verdict(f"{answer!r} is not one of the models on the {dataset} data: {', '.join(gas.index)}.")
+    _verdict(f"{answer} is not it: its predict costs {int(gas[answer]):,} gas; look at the 'predict' column of "
+             f"the {dataset} rows and take the smallest.")
+
+
+def check_twin_follows(trainer, twin, x, before: int) -> None:
+    """Exercise 09.2: the sample ``x`` was added on chain after ``before`` contributions, and the twin
+    learned it too: the contract's parameters, read back, predict as the twin does."""
+    contributions = trainer.contributions()
+    if len(contributions) <= before:
+        return _verdict("the contract has no new contribution yet: call trainer.add_data(x, label, sender=bob).")
+    if contributions[-1].sample != twin.to_sample(x):
+        return _verdict("the last contribution is not X_test[0]: add that sample.")
+    if contributions[-1].contributor.lower() != trainer.lab.accounts.bob.lower():
+        return _verdict("the last contribution is not bob's: pass sender=bob.")
+    on_chain = trainer.local_model()
+    if (on_chain.class_count_.tolist(), on_chain.feature_count_.tolist()) != \
+            (twin.class_count_.tolist(), twin.feature_count_.tolist()):
+        return _verdict("the twin no longer matches the contract: train it on the same sample and label with "
+                        "twin.partial_fit(X_test[0:1], y_test[0:1]), once.")
+    _verdict(None)

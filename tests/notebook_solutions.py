@@ -81,4 +81,13 @@ faster = simulate(attack("deposit-refund-take", samples=200, test_samples=500, a
 t = result.timeline
 alice_takes = int(((t["agent"] == "alice") & (t["action"] == "take")).sum())""",
     },
+    "09_beyond_sentiment.ipynb": {
+        "b9e0c014": """\
+cheapest_question = table.xs("sentiment", level="dataset")["predict"].idxmin()""",
+        "b9e0c017": """\
+X_test, y_test = DATA["digits"]["sparse"][1], DATA["digits"]["labels"][1]
+before = len(trainers["digits", "NaiveBayes"].contributions())
+trainers["digits", "NaiveBayes"].add_data(X_test[0], int(y_test[0]), sender=bob)
+twins["digits", "NaiveBayes"].partial_fit(X_test[0:1], y_test[0:1])""",
+    },
 }

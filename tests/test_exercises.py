@@ -286,3 +286,45 @@ def test_simulation_checks(capsys):
         "not yet: the attacker does not contribute every 20 minutes: pass attacker_wait=20 * 60 (seconds).",
         "correct",
     ]
+
+
+def test_cheapest_question(capsys):
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([("text", "A"), ("text", "B"), ("pixels", "C")], names=["dataset", "model"])
+    table = pd.DataFrame({"predict": [500, 40, 1]}, index=index)
+    for answer in (None, "C", "A", "B"):
+        exercises.check_cheapest_question(table, "text", answer)
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: set cheapest_question to a model's name, e.g. 'NaiveBayes'.",
+        "not yet: 'C' is not one of the models on the text data: A, B.",
+        "not yet: A is not it: its predict costs 500 gas; look at the 'predict' column of the text rows and take "
+        "the smallest.",
+        "correct",
+    ]
+
+
+def test_twin_follows(lab, capsys):
+    from dcai_lab.incentives import DepositRefundTake
+    from dcai_lab.models import NaiveBayes
+
+    twin = NaiveBayes(n_features=4).fit([[0], [1], [2]], [0, 1, 2])
+    trainer = lab.deploy(twin, DepositRefundTake(cost_weight=10**15))
+    bob, x = lab.accounts.bob, [0, 3]
+    exercises.check_twin_follows(trainer, twin, x, 0)
+    trainer.add_data([1], 1, sender=bob)
+    exercises.check_twin_follows(trainer, twin, x, 0)
+    trainer.add_data(x, 2, sender=lab.accounts.alice)
+    exercises.check_twin_follows(trainer, twin, x, 1)
+    trainer.add_data(x, 2, sender=bob)
+    exercises.check_twin_follows(trainer, twin, x, 2)
+    twin.partial_fit([[1], x, x], [1, 2, 2])
+    exercises.check_twin_follows(trainer, twin, x, 2)
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: the contract has no new contribution yet: call trainer.add_data(x, label, sender=bob).",
+        "not yet: the last contribution is not X_test[0]: add that sample.",
+        "not yet: the last contribution is not bob's: pass sender=bob.",
+        "not yet: the twin no longer matches the contract: train it on the same sample and label with "
+        "twin.partial_fit(X_test[0:1], y_test[0:1]), once.",
+        "correct",
+    ]
