@@ -344,4 +344,75 @@ def check_per_new_word(lab: Lab, contract: Contract, answer: int | None, toleran
     if abs(answer - measured) > tolerance:
         return _verdict(f"{answer:,} gas is not it; send [word] and [word, another new word] from bob, each inside "
                         f"its own `with lab.anchor():`, and subtract their lab.last_tx.gas_used.")
+
+
+def check_cheapest_question(table, dataset: str, answer: str | None) -> None:
+    """Exercise 09.1: the model whose ``predict`` costs least gas on ``dataset`` in notebook 09's table."""
+    if answer is None:
+        return _verdict("set cheapest_question to a model's name, e.g. 'NaiveBayes'.")
+    gas = table.xs(dataset, level="dataset")["predict"]
+    if answer == gas.idxmin():
+        return _verdict(None)
+    if answer not in gas.index:
+        return _verdict(f"{answer!r} is not one of the models on the {dataset} data: {', '.join(gas.index)}.")
+    _verdict(f"{answer} is not it: its predict costs {int(gas[answer]):,} gas; look at the 'predict' column of "
+             f"the {dataset} rows and take the smallest.")
+
+
+def check_twin_follows(trainer, twin, x, before: int) -> None:
+    """Exercise 09.2: the sample ``x`` was added on chain after ``before`` contributions, and the twin
+    learned it too: the contract's parameters, read back, predict as the twin does."""
+    contributions = trainer.contributions()
+    if len(contributions) <= before:
+        return _verdict("the contract has no new contribution yet: call trainer.add_data(x, label, sender=bob).")
+    if contributions[-1].sample != twin.to_sample(x):
+        return _verdict("the last contribution is not X_test[0]: add that sample.")
+    if contributions[-1].contributor.lower() != trainer.lab.accounts.bob.lower():
+        return _verdict("the last contribution is not bob's: pass sender=bob.")
+    on_chain = trainer.local_model()
+    if (on_chain.class_count_.tolist(), on_chain.feature_count_.tolist()) != \
+            (twin.class_count_.tolist(), twin.feature_count_.tolist()):
+        return _verdict("the twin no longer matches the contract: train it on the same sample and label with "
+                        "twin.partial_fit(X_test[0:1], y_test[0:1]), once.")
+    _verdict(None)
+
+
+def check_public_words(lab: Lab, feature_names, contributor: str, answer) -> None:
+    """Exercise 10.1: the vocabulary words of ``contributor``'s first contribution, read back from the
+    public ``ContributionAdded`` events."""
+    if answer is None:
+        return _verdict("set bobs_words to a set of words, e.g. {'good', 'movie'}.")
+    events = [e for e in lab.events("ContributionAdded") if e["contributor"].lower() == contributor.lower()]
+    packed = events[0]["sample"]
+    expected = {feature_names[int.from_bytes(packed[i:i + 4], "big")] for i in range(0, len(packed), 4)}
+    answer = set([answer] if isinstance(answer, str) else answer)
+    if answer == expected:
+        return _verdict(None)
+    if answer < expected:
+        return _verdict(f"{len(expected) - len(answer)} of the words are missing; every 4 bytes of the event's "
+                        f"sample are one word's index in data.feature_names.")
+    _verdict("that is not the set of words of that contribution: take the first ContributionAdded event whose "
+             "contributor is bob, and turn each 4 bytes of its sample (int.from_bytes(…, 'big')) into "
+             "data.feature_names[index].")
+
+
+def check_one_flip(trainer, X_test, y_test, answer: int | None, shown: int) -> None:
+    """Exercise 10.2: a test sentence, not ``shown``, that the trainer's current model answers right and
+    that one contribution with the other label would flip (tried on a copy of the twin)."""
+    import copy
+
+    if answer is None:
+        return _verdict("set my_target to the index of a test sentence.")
+    if answer == shown:
+        return _verdict("that is mallory's target; find another one.")
+    if not 0 <= answer < X_test.shape[0] or X_test[answer].nnz == 0:
+        return _verdict(f"{answer} is not the index of a test sentence with at least one vocabulary word.")
+    model = trainer.local_model()
+    said = model.predict(X_test[answer])[0]
+    if said != y_test[answer]:
+        return _verdict(f"the model already answers sentence {answer} wrongly; pick one it answers right.")
+    trial = copy.deepcopy(model).partial_fit(X_test[answer], [1 - said])
+    if trial.predict(X_test[answer])[0] == said:
+        return _verdict(f"one contribution with the wrong label does not flip sentence {answer}: it is too far "
+                        f"from the line. Try each candidate on copy.deepcopy(trainer.local_model()).")
     _verdict(None)

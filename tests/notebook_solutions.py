@@ -81,6 +81,25 @@ faster = simulate(attack("deposit-refund-take", samples=200, test_samples=500, a
 t = result.timeline
 alice_takes = int(((t["agent"] == "alice") & (t["action"] == "take")).sum())""",
     },
+    "09_beyond_sentiment.ipynb": {
+        "b9e0c014": """\
+cheapest_question = table.xs("sentiment", level="dataset")["predict"].idxmin()""",
+        "b9e0c017": """\
+X_test, y_test = DATA["digits"]["sparse"][1], DATA["digits"]["labels"][1]
+before = len(trainers["digits", "NaiveBayes"].contributions())
+trainers["digits", "NaiveBayes"].add_data(X_test[0], int(y_test[0]), sender=bob)
+twins["digits", "NaiveBayes"].partial_fit(X_test[0:1], y_test[0:1])""",
+    },
+    "10_limits_and_attacks.ipynb": {
+        "a10f0022": """\
+packed = next(e for e in lab.events("ContributionAdded") if e["contributor"] == bob)["sample"]
+bobs_words = {data.feature_names[int.from_bytes(packed[i:i + 4], "big")] for i in range(0, len(packed), 4)}""",
+        "a10f0025": """\
+now = trainer.local_model()
+right_now = now.predict(X_test) == y_test
+my_target = next(i for i in range(X_test.shape[0])
+                 if i != target and X_test[i].nnz and right_now[i] and flipped_by_one(now, X_test[i]))""",
+    },
 }
 
 SOLUTIONS["08_bring_your_own.ipynb"] = {

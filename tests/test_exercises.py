@@ -367,3 +367,87 @@ def test_per_new_word(lab, vote, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("not yet: set") and out[1].startswith("not yet: 5,000 gas is not it")
     assert out[2] == "correct"
+
+
+def test_cheapest_question(capsys):
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([("text", "A"), ("text", "B"), ("pixels", "C")], names=["dataset", "model"])
+    table = pd.DataFrame({"predict": [500, 40, 1]}, index=index)
+    for answer in (None, "C", "A", "B"):
+        exercises.check_cheapest_question(table, "text", answer)
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: set cheapest_question to a model's name, e.g. 'NaiveBayes'.",
+        "not yet: 'C' is not one of the models on the text data: A, B.",
+        "not yet: A is not it: its predict costs 500 gas; look at the 'predict' column of the text rows and take "
+        "the smallest.",
+        "correct",
+    ]
+
+
+def test_twin_follows(lab, capsys):
+    from dcai_lab.incentives import DepositRefundTake
+    from dcai_lab.models import NaiveBayes
+
+    twin = NaiveBayes(n_features=4).fit([[0], [1], [2]], [0, 1, 2])
+    trainer = lab.deploy(twin, DepositRefundTake(cost_weight=10**15))
+    bob, x = lab.accounts.bob, [0, 3]
+    exercises.check_twin_follows(trainer, twin, x, 0)
+    trainer.add_data([1], 1, sender=bob)
+    exercises.check_twin_follows(trainer, twin, x, 0)
+    trainer.add_data(x, 2, sender=lab.accounts.alice)
+    exercises.check_twin_follows(trainer, twin, x, 1)
+    trainer.add_data(x, 2, sender=bob)
+    exercises.check_twin_follows(trainer, twin, x, 2)
+    twin.partial_fit([[1], x, x], [1, 2, 2])
+    exercises.check_twin_follows(trainer, twin, x, 2)
+    assert capsys.readouterr().out.splitlines() == [
+        "not yet: the contract has no new contribution yet: call trainer.add_data(x, label, sender=bob).",
+        "not yet: the last contribution is not X_test[0]: add that sample.",
+        "not yet: the last contribution is not bob's: pass sender=bob.",
+        "not yet: the twin no longer matches the contract: train it on the same sample and label with "
+        "twin.partial_fit(X_test[0:1], y_test[0:1]), once.",
+        "correct",
+    ]
+
+
+def test_public_words(lab, small_trainer, capsys):
+    names = ["good", "bad", "movie", "plot"]
+    bob = lab.accounts.bob
+    small_trainer.add_data([1], 0, sender=lab.accounts.alice)
+    small_trainer.add_data([0, 2, 3], 1, sender=bob)
+    for answer in (None, {"good", "movie"}, {"bad"}, ["good", "movie", "plot"]):
+        exercises.check_public_words(lab, names, bob, answer)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "not yet: set bobs_words to a set of words, e.g. {'good', 'movie'}."
+    assert out[1].startswith("not yet: 1 of the words are missing")
+    assert out[2].startswith("not yet: that is not the set of words of that contribution")
+    assert out[3] == "correct"
+
+
+def test_one_flip(lab, capsys):
+    import numpy as np
+    import scipy.sparse as sp
+
+    from dcai_lab.incentives import DepositRefundTake
+    from dcai_lab.models import SparsePerceptron
+
+    # Weights (2, 0, -1, -1) and intercept 1: sentence [0, 1, 2, 3] scores 1 (one update flips it),
+    # sentence [0] scores 3 (one update does not).
+    twin = SparsePerceptron(n_features=4).fit([[0], [1, 2, 3], [0, 1], [1, 2], [1, 2, 3]], [1, 0, 1, 0, 0])
+    trainer = lab.deploy(twin, DepositRefundTake(cost_weight=10**15))
+    X_test = sp.csr_matrix(np.array([[1, 1, 1, 1], [1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]))
+    said = twin.predict(X_test[:3])
+    y_test = np.array([said[0], said[1], 1 - said[2], 0])
+    for answer in (None, 0, 3, 2, 1):
+        exercises.check_one_flip(trainer, X_test, y_test, answer, shown=0)
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == [
+        "not yet: set my_target to the index of a test sentence.",
+        "not yet: that is mallory's target; find another one.",
+        "not yet: 3 is not the index of a test sentence with at least one vocabulary word.",
+        "not yet: the model already answers sentence 2 wrongly; pick one it answers right.",
+    ]
+    assert out[4].startswith("not yet: one contribution with the wrong label does not flip sentence 1")
+    exercises.check_one_flip(trainer, X_test, y_test, 0, shown=1)
+    assert capsys.readouterr().out == "correct\n"
