@@ -74,9 +74,9 @@ Profits are in ether, net of the stakes (what an account has after the market mi
     .venv/bin/python benchmarks/market_outcomes.py --jobs 1         # one process (default 2: shapes in parallel)
 
 ``--quick`` runs 3 markets per shape (seeds 0 … 2) instead of ``--markets`` (default 50): a smoke run
-of every code path (about 10 s of CPU), not a measurement. The default run takes about 150 s of CPU,
+of every code path (about 10 s of CPU), not a measurement. The default run takes about 175 s of CPU,
 most of it the naive Bayes twin's evaluations in Python; shapes run in ``--jobs`` processes, so on
-an idle 2-core machine it takes about 80 s. Each shape prints its wall and CPU seconds.
+an idle 2-core machine it takes about 95 s. Each shape prints its wall and CPU seconds.
 
 Deterministic: market k of a shape uses seed k (data, order, salts); the chain is the lab's
 deterministic revm chain, each market inside ``lab.anchor()``.
