@@ -41,6 +41,9 @@ test set in 5 pieces, one shown first and not scored):
   (which ones depends on the seed), evaluated on the 750 test sentences (shuffled per seed;
   evaluation 600); 20 honest and 20 flipped contributions from the training sentences left over.
   B1 random order, B2 interleaved as in A2.
+* **B1-LR / B2-LR** — B1 and B2 with the perceptron learning on chain at a tenth of its
+  pre-training rate (``SLOW_RATE``, as the simulation's scenarios do): the fix for a
+  learning-rate-1 step's overshoot, measured as the honest data's own effect below.
 * **B1-NB / B2-NB** — the same with ``NaiveBayes``. Its on-chain evaluation costs about 21,000 gas
   per sentence, so 600 sentences (12.6 M gas) do not fit the contract's EVALUATION_GAS_LIMIT of
   7 M: these shapes use 375 test sentences drawn per seed (evaluation 300).
@@ -67,13 +70,13 @@ Profits are in ether, net of the stakes (what an account has after the market mi
     .venv/bin/python benchmarks/market_outcomes.py                  # every shape, 50 markets each
     .venv/bin/python benchmarks/market_outcomes.py --quick          # 3 markets per shape: a smoke run
     .venv/bin/python benchmarks/market_outcomes.py --shape A2 --markets 200
-    .venv/bin/python benchmarks/market_outcomes.py --shape B        # B1, B2, B1-NB, B2-NB (a prefix)
+    .venv/bin/python benchmarks/market_outcomes.py --shape B        # every B shape (a prefix)
     .venv/bin/python benchmarks/market_outcomes.py --jobs 1         # one process (default 2: shapes in parallel)
 
 ``--quick`` runs 3 markets per shape (seeds 0 … 2) instead of ``--markets`` (default 50): a smoke run
-of every code path (about 10 s of CPU), not a measurement. The default run takes about 150 s of CPU,
+of every code path (about 10 s of CPU), not a measurement. The default run takes about 175 s of CPU,
 most of it the naive Bayes twin's evaluations in Python; shapes run in ``--jobs`` processes, so on
-an idle 2-core machine it takes about 80 s. Each shape prints its wall and CPU seconds.
+an idle 2-core machine it takes about 95 s. Each shape prints its wall and CPU seconds.
 
 Deterministic: market k of a shape uses seed k (data, order, salts); the chain is the lab's
 deterministic revm chain, each market inside ``lab.anchor()``.
@@ -114,7 +117,10 @@ BOUNTY = ETHER
 STAKE = 10**16
 RULES = PredictionMarket(min_stake=STAKE, scoring_fee=10**14)
 PIECES = 5
-SHAPES = ["A1", "A2", "B1", "B2", "B1-NB", "B2-NB"]
+SHAPES = ["A1", "A2", "B1", "B2", "B1-LR", "B2-LR", "B1-NB", "B2-NB"]
+#: The on-chain learning rate of the -LR shapes' perceptron, after pre-training at 1: a tenth, as
+#: the simulation's scenarios learn (dcai_lab.simulation's PERCEPTRON_RATE).
+SLOW_RATE = 0.1
 HONEST, ATTACKER = "honest", "attacker"
 
 Sample = tuple[int, ...]
@@ -184,8 +190,9 @@ def sentiment() -> tuple:
     return _SENTIMENT
 
 
-def shape_b(seed: int, interleaved: bool, naive_bayes: bool) -> MarketSpec:
-    """Sentiment: a model fitted on 2,000 training sentences, 20 honest and 20 flipped contributions."""
+def shape_b(seed: int, interleaved: bool, naive_bayes: bool, learning_rate: float | None = None) -> MarketSpec:
+    """Sentiment: a model fitted on 2,000 training sentences, 20 honest and 20 flipped contributions;
+    a perceptron then learns on chain at ``learning_rate`` if given (it pre-trains at 1)."""
     train, test = sentiment()
     rng = random.Random(seed)
     train, test = rng.sample(train, len(train)), rng.sample(test, len(test))
@@ -194,6 +201,8 @@ def shape_b(seed: int, interleaved: bool, naive_bayes: bool) -> MarketSpec:
     fit, rest = train[:2_000], train[2_000:]
     model = (NaiveBayes(n_features=1_000) if naive_bayes else SparsePerceptron(n_features=1_000)).fit(
         [list(x) for x, _ in fit], [y for _, y in fit])
+    if learning_rate is not None:
+        model.learning_rate = learning_rate
     honest, used = rest[:20], 20 if interleaved else 40
     contributions = interleave(honest) if interleaved else shuffled(honest, rest[20:40], rng)
     return MarketSpec(model, [x for x, _ in test], [y for _, y in test], contributions, rest[used:], seed)
@@ -204,6 +213,8 @@ SHAPE_BUILDERS = {
     "A2": lambda seed: shape_a(seed, interleaved=True),
     "B1": lambda seed: shape_b(seed, interleaved=False, naive_bayes=False),
     "B2": lambda seed: shape_b(seed, interleaved=True, naive_bayes=False),
+    "B1-LR": lambda seed: shape_b(seed, interleaved=False, naive_bayes=False, learning_rate=SLOW_RATE),
+    "B2-LR": lambda seed: shape_b(seed, interleaved=True, naive_bayes=False, learning_rate=SLOW_RATE),
     "B1-NB": lambda seed: shape_b(seed, interleaved=False, naive_bayes=True),
     "B2-NB": lambda seed: shape_b(seed, interleaved=True, naive_bayes=True),
 }
