@@ -15,11 +15,11 @@ ALPHA_SCALE = 10**9
 #: Logs are log2 values times 2**LOG_FRACTION_BITS (``NaiveBayes.LOG_FRACTION_BITS``).
 LOG_FRACTION_BITS = 16
 #: Largest sample count of a class and largest count of a (class, feature) (``NaiveBayes.MAX_COUNT``).
-MAX_COUNT = 2**24 - 1
+MAX_COUNT = 2**21 - 1
 #: Largest vocabulary: features are uint32 indices.
 MAX_FEATURES = 2**32
-#: Number of 24-bit counts in one storage slot (``NaiveBayes.COUNTS_PER_SLOT``).
-COUNTS_PER_SLOT = 10
+#: Number of 21-bit counts in one storage slot (``NaiveBayes.COUNTS_PER_SLOT``).
+COUNTS_PER_SLOT = 12
 #: The score of a class without samples (``type(int256).min`` on chain): it is never predicted.
 NO_SAMPLES_SCORE = -(2**255)
 #: Largest α this twin converts exactly to and from ``alphaScaled`` (the contract takes up to
@@ -35,10 +35,10 @@ _ONE_THIRD = _ONE // 3
 _ONE_FIFTH = _ONE // 5
 _ONE_SEVENTH = _ONE // 7
 _TWO_OVER_LN2 = 53226052391377289966
-_COUNT_BITS = 24
+_COUNT_BITS = 21
 #: Gas bound per slot loaded by ``setCounts``: a fresh storage slot (22,100), its calldata and the
-#: loop over its ten lanes (measured ≤ 25,200 with all ten lanes non-zero).
-_GAS_PER_SLOT = 26_500
+#: loop over its twelve lanes (measured ≤ 26,520 with all twelve lanes at MAX_COUNT).
+_GAS_PER_SLOT = 27_000
 
 
 def log2_scaled(x: int) -> int:
@@ -105,7 +105,7 @@ class NaiveBayes(OnChainModel):
     predicts 0.
 
     Supported range, as on chain: ``1 ≤ n_features ≤ 2^32``, ``1e-9 ≤ α ≤ 1e6``, every class and
-    (class, feature) count ≤ ``2^24 − 1``; training past a limit raises ``ConfigError`` (the
+    (class, feature) count ≤ ``2^21 − 1``; training past a limit raises ``ConfigError`` (the
     contract reverts with ``SampleCountLimit`` / ``FeatureCountLimit``).
 
     Learned: ``class_count_`` (samples per class) and ``feature_count_`` (classes × features), both
@@ -115,7 +115,7 @@ class NaiveBayes(OnChainModel):
 
     contract_name = "NaiveBayes"
     sparse = True
-    min_gas_per_feature = 800  # measured 830 with two classes: a count and a product step per class
+    min_gas_per_feature = 750  # measured 760 with two classes: a count and a product step per class
 
     def __init__(self, n_features: int, alpha: float = 1.0) -> None:
         self.n_features = whole_number("n_features", n_features, 1, MAX_FEATURES)
@@ -239,8 +239,8 @@ class NaiveBayes(OnChainModel):
     def _count_slots(self) -> list[int]:
         """The contract's count slots, packed as in its storage layout, without trailing zero slots.
 
-        With C ≤ 10 classes, ⌊10 / C⌋ consecutive features share a slot and count_cf sits in lane
-        ``(f mod F)·C + c``; with more classes each feature takes ⌈C / 10⌉ slots of ten classes.
+        With C ≤ 12 classes, ⌊12 / C⌋ consecutive features share a slot and count_cf sits in lane
+        ``(f mod F)·C + c``; with more classes each feature takes ⌈C / 12⌉ slots of twelve classes.
         """
         n_classes = self.n_classes_
         classes_per_slot = min(n_classes, COUNTS_PER_SLOT)

@@ -35,8 +35,8 @@ def make_model(feature_counts, class_counts, alpha: float = 1.0) -> NaiveBayes:
 
 @st.composite
 def models(draw):
-    """Random twins; 2 … 12 classes, so both several features per slot and several slots per feature."""
-    feature_counts, class_counts = draw(count_tables(max_features=6, max_classes=12, max_class_count=6))
+    """Random twins; 2 … 14 classes, so both several features per slot and several slots per feature."""
+    feature_counts, class_counts = draw(count_tables(max_features=6, max_classes=14, max_class_count=6))
     return make_model(feature_counts, class_counts, draw(st.sampled_from([1.0, 0.5, 0.01, 3.25])))
 
 
@@ -177,11 +177,26 @@ def test_sample_count_limit_reverts_instead_of_wrapping(lab, checks):
     checks.assert_both_refuse_update(lab.deploy(model), model, [0], 0, error="SampleCountLimit", match="samples")
 
 
-def test_feature_count_limit_reverts_instead_of_wrapping(lab, checks):
-    model = make_model([[MAX_COUNT, 1], [0, 0]], [MAX_COUNT - 1, 0])
+@pytest.mark.parametrize("other", [0, 1])  # class total MAX_COUNT, the least with a full count, and above
+def test_feature_count_limit_reverts_instead_of_wrapping(lab, checks, other):
+    model = make_model([[MAX_COUNT, other], [0, 0]], [MAX_COUNT - 1, 0])
     checks.assert_both_refuse_update(lab.deploy(model), model, [0, 1], 0, error="FeatureCountLimit",
                                      match="largest count")
     assert model.class_count_.tolist() == [MAX_COUNT - 1, 0]
+
+
+@pytest.mark.parametrize("others", [0, 1])
+def test_two_class_counts_reach_the_limit_without_carrying(lab, checks, others):
+    # Class 0's total is MAX_COUNT − 1 + others: below MAX_COUNT no count can be full and the
+    # contract skips the check; from MAX_COUNT on it checks each count. Either way a count climbs
+    # to MAX_COUNT exactly, and the neighbouring lanes (the other class, the next feature) keep theirs.
+    model = make_model([[MAX_COUNT - 1, others, 0, 0, 0, 0, 0], [MAX_COUNT - 1, 0, 2, 0, 0, 0, 3]],
+                       [MAX_COUNT - 2, MAX_COUNT - 1])
+    handle = lab.deploy(model)
+    checks.update_both(handle, model, [0, 2, 5, 6], 0)
+    checks.update_both(handle, model, [0, 1, 6], 1)
+    checks.assert_same_parameters(handle, model)
+    assert model.feature_count_[:, 0].tolist() == [MAX_COUNT, MAX_COUNT]
 
 
 @pytest.mark.parametrize(("args", "error"), [
@@ -224,7 +239,7 @@ def test_counts_must_be_loaded_chunk_after_chunk(lab):
 
 
 def test_counts_cannot_be_loaded_past_the_last_slot(lab):
-    model = make_model([[1, 2, 3], [0, 1, 0]], [3, 2])  # three features, five per slot: one slot
+    model = make_model([[1, 2, 3], [0, 1, 0]], [3, 2])  # three features, six per slot: one slot
     contract = deployed_uninitialised(lab, model)
     with lab.reverts("ChunkTooLong"):
         contract.setCounts(0, model._count_slots() + [1])
@@ -232,20 +247,20 @@ def test_counts_cannot_be_loaded_past_the_last_slot(lab):
 
 @pytest.mark.parametrize("lane", [
     6,   # feature 3 of a three-feature, two-class model (lanes 0 … 5 are used)
-    10,  # above the ten lanes of a slot
+    12,  # above the twelve lanes of a slot
 ])
 def test_count_outside_the_model_is_rejected(lab, lane):
     model = make_model([[1, 2, 3], [0, 1, 0]], [3, 2])
     contract = deployed_uninitialised(lab, model)
     with lab.reverts("CountOutsideModel"):
-        contract.setCounts(0, [1 << (24 * lane)])
+        contract.setCounts(0, [1 << (21 * lane)])
 
 
 def test_count_for_an_unknown_class_is_rejected(lab):
-    model = make_model([[1, 2]] * 12, [3] * 12)  # twelve classes: ten in the first slot, two in the second
+    model = make_model([[1, 2]] * 14, [3] * 14)  # fourteen classes: twelve in the first slot, two in the second
     contract = deployed_uninitialised(lab, model)
     with lab.reverts("CountOutsideModel"):
-        contract.setCounts(0, [0, 1 << (24 * 2)])  # class 12
+        contract.setCounts(0, [0, 1 << (21 * 2)])  # class 14
 
 
 def test_counts_are_frozen_after_initialisation(lab):
