@@ -35,3 +35,11 @@ def test_environment_pins_nothing_that_pyproject_already_owns():
     conda = {re.split(r"[=<>]", line[2:])[0].lower() for line in _environment_lines()
              if line.startswith("- ") and not line.startswith("- --") and line != "- pip:"}
     assert not owned & conda
+
+
+def test_binder_installs_the_same_javascript_tools_as_setup():
+    """Notebook 08 compiles with solc-js from node_modules; on Binder only postBuild can put it there."""
+    post_build = ROOT / "postBuild"
+    command = "npm ci --no-audit --no-fund --loglevel=error"
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable for repo2docker"
+    assert command in post_build.read_text() and command in (ROOT / "scripts" / "setup").read_text()
