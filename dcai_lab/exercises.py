@@ -344,6 +344,7 @@ def check_per_new_word(lab: Lab, contract: Contract, answer: int | None, toleran
     if abs(answer - measured) > tolerance:
         return _verdict(f"{answer:,} gas is not it; send [word] and [word, another new word] from bob, each inside "
                         f"its own `with lab.anchor():`, and subtract their lab.last_tx.gas_used.")
+    _verdict(None)
 
 
 def check_cheapest_question(table, dataset: str, answer: str | None) -> None:
