@@ -242,13 +242,18 @@ def check_cheapest(table, answer: str | None) -> None:
     if answer is None:
         return _verdict("set cheapest to a model's name, e.g. 'NaiveBayes'.")
     drt = table.xs("DepositRefundTake", level="mechanism")
-    life = drt["addData, label ≠ prediction"] + drt["report"]
-    if answer == life.idxmin():
+    _check_cheapest_model(drt["addData, label ≠ prediction"] + drt["report"], answer, "",
+                          "its contribution and take cost {gas:,} gas; add the two columns for every model "
+                          "under DepositRefundTake and take the smallest.")
+
+
+def _check_cheapest_model(gas, answer: str, among: str, hint: str) -> None:
+    """The verdict on ``answer`` as the model (an index label of ``gas``) with the least gas."""
+    if answer == gas.idxmin():
         return _verdict(None)
-    if answer not in life.index:
-        return _verdict(f"{answer!r} is not one of the models: {', '.join(life.index)}.")
-    _verdict(f"{answer} is not it: its contribution and take cost {int(life[answer]):,} gas; add the two columns "
-             f"for every model under DepositRefundTake and take the smallest.")
+    if answer not in gas.index:
+        return _verdict(f"{answer!r} is not one of the models{among}: {', '.join(gas.index)}.")
+    _verdict(f"{answer} is not it: " + hint.format(gas=int(gas[answer])))
 
 
 def check_faster_attacker(result) -> None:
@@ -351,13 +356,9 @@ def check_cheapest_question(table, dataset: str, answer: str | None) -> None:
     """Exercise 09.1: the model whose ``predict`` costs least gas on ``dataset`` in notebook 09's table."""
     if answer is None:
         return _verdict("set cheapest_question to a model's name, e.g. 'NaiveBayes'.")
-    gas = table.xs(dataset, level="dataset")["predict"]
-    if answer == gas.idxmin():
-        return _verdict(None)
-    if answer not in gas.index:
-        return _verdict(f"{answer!r} is not one of the models on the {dataset} data: {', '.join(gas.index)}.")
-    _verdict(f"{answer} is not it: its predict costs {int(gas[answer]):,} gas; look at the 'predict' column of "
-             f"the {dataset} rows and take the smallest.")
+    _check_cheapest_model(table.xs(dataset, level="dataset")["predict"], answer, f" on the {dataset} data",
+                          f"its predict costs {{gas:,}} gas; look at the 'predict' column of the {dataset} rows "
+                          f"and take the smallest.")
 
 
 def check_twin_follows(trainer, twin, x, before: int) -> None:
