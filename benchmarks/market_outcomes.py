@@ -44,6 +44,9 @@ test set in 5 pieces, one shown first and not scored):
 * **B1-LR / B2-LR** — B1 and B2 with the perceptron learning on chain at a tenth of its
   pre-training rate (``SLOW_RATE``, as the simulation's scenarios do): the fix for a
   learning-rate-1 step's overshoot, measured as the honest data's own effect below.
+* **C1 / C2** — B1-NB and B2-NB with the model fitted on 100 training sentences instead of 2,000:
+  early on its learning curve, where one more true sentence helps the model on average (measured
+  below, "the honest data's own effect"), as it does not for a model fitted on 2,000.
 * **B1-NB / B2-NB** — the same with ``NaiveBayes``. Its on-chain evaluation costs about 21,000 gas
   per sentence, so 600 sentences (12.6 M gas) do not fit the contract's EVALUATION_GAS_LIMIT of
   7 M: these shapes use 375 test sentences drawn per seed (evaluation 300).
@@ -106,6 +109,8 @@ from dcai_lab.incentives.prediction_market import (
     BURN_ADDRESS,
     MarketEntry,
     Phase,
+    evaluate,
+    margin_scale,
     market_outcome,
     right_answers,
 )
@@ -117,11 +122,14 @@ BOUNTY = ETHER
 STAKE = 10**16
 RULES = PredictionMarket(min_stake=STAKE, scoring_fee=10**14)
 PIECES = 5
-SHAPES = ["A1", "A2", "B1", "B2", "B1-LR", "B2-LR", "B1-NB", "B2-NB"]
+SHAPES = ["A1", "A2", "B1", "B2", "B1-LR", "B2-LR", "B1-NB", "B2-NB", "C1", "C2"]
 #: The on-chain learning rate of the -LR shapes' perceptron, after pre-training at 1: a tenth, as
 #: the simulation's scenarios learn (dcai_lab.simulation's PERCEPTRON_RATE).
 SLOW_RATE = 0.1
 HONEST, ATTACKER = "honest", "attacker"
+#: The rules compared: the market on chain (points), the market before points (right answers),
+#: the market before 3d87161, the paper's (module docstring).
+RULE_NAMES = ("new", "count", "old", "paper")
 
 Sample = tuple[int, ...]
 Evaluation = list[tuple[Sample, int]]
@@ -190,15 +198,16 @@ def sentiment() -> tuple:
     return _SENTIMENT
 
 
-def shape_b(seed: int, interleaved: bool, naive_bayes: bool, learning_rate: float | None = None) -> MarketSpec:
-    """Sentiment: a model fitted on 2,000 training sentences, 20 honest and 20 flipped contributions;
-    a perceptron then learns on chain at ``learning_rate`` if given (it pre-trains at 1)."""
+def shape_b(seed: int, interleaved: bool, naive_bayes: bool, learning_rate: float | None = None,
+            fit_size: int = 2_000) -> MarketSpec:
+    """Sentiment: a model fitted on ``fit_size`` training sentences, 20 honest and 20 flipped
+    contributions; a perceptron then learns on chain at ``learning_rate`` if given (it pre-trains at 1)."""
     train, test = sentiment()
     rng = random.Random(seed)
     train, test = rng.sample(train, len(train)), rng.sample(test, len(test))
     if naive_bayes:
         test = test[:375]  # 600 evaluation sentences would not fit EVALUATION_GAS_LIMIT (module docstring)
-    fit, rest = train[:2_000], train[2_000:]
+    fit, rest = train[:fit_size], train[fit_size:]
     model = (NaiveBayes(n_features=1_000) if naive_bayes else SparsePerceptron(n_features=1_000)).fit(
         [list(x) for x, _ in fit], [y for _, y in fit])
     if learning_rate is not None:
@@ -217,6 +226,8 @@ SHAPE_BUILDERS = {
     "B2-LR": lambda seed: shape_b(seed, interleaved=True, naive_bayes=False, learning_rate=SLOW_RATE),
     "B1-NB": lambda seed: shape_b(seed, interleaved=False, naive_bayes=True),
     "B2-NB": lambda seed: shape_b(seed, interleaved=True, naive_bayes=True),
+    "C1": lambda seed: shape_b(seed, interleaved=False, naive_bayes=True, fit_size=100),
+    "C2": lambda seed: shape_b(seed, interleaved=True, naive_bayes=True, fit_size=100),
 }
 
 
@@ -261,7 +272,7 @@ def run_on_chain(lab: Lab, spec: MarketSpec) -> dict:
         got[provider] += BOUNTY  # what the provider withdrew (the bounty left with the commit)
         for role in (HONEST, ATTACKER):
             got[who[role]] += STAKE * sum(c[0] == role for c in spec.contributions)
-        correct = trainer.progress()[1]
+        _, correct, points = trainer.progress()
         evaluation_size, baseline = trainer.contract.evaluationSize(), trainer.contract.baseline()
         mismatches = (
             sum(trainer.scores()[i] != s for i, s in enumerate(twin.scores))
@@ -271,6 +282,8 @@ def run_on_chain(lab: Lab, spec: MarketSpec) -> dict:
             + (finished["burned"] != twin.burned) + (lab.balance(BURN_ADDRESS) - burn_start != twin.burned)
             + (finished["bountyPaid"] != twin.bounty_paid)
             + (baseline != twin.baseline) + (correct != twin.final)
+            + (trainer.contract.baselinePoints() != twin.baseline_points) + (points != twin.final_points)
+            + (trainer.contract.marginScale() != twin.margin_scale) + (trainer.contract.pricePerPoint() != twin.price)
             + (model_state(trainer.local_model()) != model_state(twin.model)))
         conserved = sum(lab.balance(x) for x in held) == wei_before and lab.balance(trainer.address) == 0
         roles = [c[0] for c in spec.contributions]
@@ -312,6 +325,29 @@ def train_once(model, entries: list[MarketEntry], evaluation: Evaluation) -> lis
             pass
         after.append(right(model, evaluation))
     return after
+
+
+def count_rule(model, entries: list[MarketEntry], evaluation: Evaluation) -> tuple[dict[str, int], int]:
+    """Profit per contributor, and the final model's right answers, under the market before points
+    (``git show 445c1a4:contracts/trainers/PredictionMarket.sol``): a score is the change in right
+    answers, a contribution that lowers them is undone, gains and losses are
+    ``min(|score| · ⌊bounty / evaluation size⌋, stake − fee)``."""
+    model, price = copy.deepcopy(model), BOUNTY // len(evaluation)
+    correct = right(model, evaluation)
+    profit: dict[str, int] = defaultdict(int)
+    for e in entries:
+        profit[e.contributor] -= RULES.scoring_fee
+        trial = copy.deepcopy(model)
+        try:
+            trial._update_sample(e.sample, e.label)
+        except ConfigError:
+            continue
+        after = right(trial, evaluation)
+        score, at_risk = after - correct, e.stake - RULES.scoring_fee
+        profit[e.contributor] += min(score * price, at_risk) if score >= 0 else -min(-score * price, at_risk)
+        if score >= 0:
+            model, correct = trial, after
+    return profit, correct
 
 
 def old_rule(baseline: int, after: list[int], entries: list[MarketEntry]) -> dict[str, int]:
@@ -381,9 +417,10 @@ def just_enough(model, entry: MarketEntry) -> None:
     model._update_sample(entry.sample, entry.label)
 
 
-def single_step(model, entry: MarketEntry, evaluation: Evaluation, base: int, minimal: bool = False) -> int:
-    """The change in right answers when the initial model trains on this one contribution alone,
-    as the market trains (or with the just-enough step)."""
+def single_step(model, entry: MarketEntry, evaluation: Evaluation, scale: int, minimal: bool = False):
+    """``(Δ right answers, Δ points)`` when the initial model trains on this one contribution
+    alone, as the market trains (or with the just-enough step)."""
+    before = evaluate(model, evaluation, scale)
     model = copy.deepcopy(model)
     try:
         if minimal:
@@ -391,57 +428,56 @@ def single_step(model, entry: MarketEntry, evaluation: Evaluation, base: int, mi
         else:
             model._update_sample(entry.sample, entry.label)
     except ConfigError:
-        return 0
-    return right(model, evaluation) - base
+        return 0, 0
+    after = evaluate(model, evaluation, scale)
+    return after[0] - before[0], after[1] - before[1]
 
 
-def held_out_scores(model, entries: list[MarketEntry], kept: list[bool], held_out: Evaluation, scale: float):
-    """Each contribution's score on the held-out data, against the model as the run had it then
-    (``kept``: which contributions the run kept), rescaled to the evaluation set's size; and the
-    held-out accuracy gain of the run's final model."""
-    model, correct = copy.deepcopy(model), right(model, held_out)
-    start, scores = correct, []
+def path_scores(model, entries: list[MarketEntry], kept: list[bool], data: Evaluation, scale: int):
+    """Each contribution's points on ``data``, against the model as a run had it then (``kept``:
+    which contributions that run kept), and the run's final accuracy gain on ``data``."""
+    model = copy.deepcopy(model)
+    start = now = evaluate(model, data, scale)
+    scores = []
     for e, keep in zip(entries, kept):
         trial = copy.deepcopy(model)
         try:
             trial._update_sample(e.sample, e.label)
         except ConfigError:
-            scores.append(0.0)
+            scores.append(0)
             continue
-        after = right(trial, held_out)
-        scores.append((after - correct) * scale)
+        after = evaluate(trial, data, scale)
+        scores.append(after[1] - now[1])
         if keep:
-            model, correct = trial, after
-    return scores, (correct - start) / len(held_out)
+            model, now = trial, after
+    return scores, (now[0] - start[0]) / len(data)
 
 
-def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], evaluation: Evaluation,
-            baseline: int) -> dict:
+def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], evaluation: Evaluation) -> dict:
     """What the honest and the attacker's data do alone, one step at a time, and greedy against keep-all."""
     honest = [e for e, r in zip(entries, roles) if r == HONEST]
     attacker = [e for e, r in zip(entries, roles) if r == ATTACKER]
-    n, scale = len(evaluation), len(evaluation) / len(spec.held_out)
+    scale, factor = margin_scale(spec.model, evaluation), len(evaluation) / len(spec.held_out)
 
     def greedy(alone: list[MarketEntry]):
         return market_outcome(spec.model, alone, evaluation, BOUNTY, "provider",
                               scoring_fee=RULES.scoring_fee, scorer="scorer")
 
     g_honest, g_attacker = greedy(honest), greedy(attacker)
-    after = train_once(spec.model, honest, evaluation)
-    all_scores = [int(v) for v in np.diff([baseline] + after)]
-    g_held, g_held_gain = held_out_scores(spec.model, honest, g_honest.kept, spec.held_out, scale)
-    a_held, a_held_gain = held_out_scores(spec.model, honest, [True] * len(honest), spec.held_out, scale)
+    runs = {"greedy": g_honest.kept, "keep all": [True] * len(honest)}
     out = {
         "hon_sum": sum(g_honest.scores), "hon_counts": counts(g_honest.scores),
         "att_sum": sum(g_attacker.scores), "att_counts": counts(g_attacker.scores),
-        "step": [single_step(spec.model, e, evaluation, baseline) for e in honest],
-        "greedy": {"eval": np.mean(g_honest.scores), "held": np.mean(g_held),
-                   "gain_eval": (g_honest.final - baseline) / n, "gain_held": g_held_gain},
-        "keep all": {"eval": np.mean(all_scores), "held": np.mean(a_held),
-                     "gain_eval": (after[-1] - baseline) / n, "gain_held": a_held_gain},
+        "step": [single_step(spec.model, e, evaluation, scale) for e in honest],
+        "att_step": [single_step(spec.model, e, evaluation, scale) for e in attacker],
     }
+    for run, kept in runs.items():
+        on_eval, gain_eval = path_scores(spec.model, honest, kept, evaluation, scale)
+        on_held, gain_held = path_scores(spec.model, honest, kept, spec.held_out, scale)
+        out[run] = {"eval": np.mean(on_eval), "held": np.mean(on_held) * factor,
+                    "gain_eval": gain_eval, "gain_held": gain_held}
     if isinstance(spec.model, SparsePerceptron):
-        out["step_min"] = [single_step(spec.model, e, evaluation, baseline, minimal=True) for e in honest]
+        out["step_min"] = [single_step(spec.model, e, evaluation, scale, minimal=True) for e in honest]
     return out
 
 
@@ -458,11 +494,14 @@ def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float, fl
         size = len(evaluation)
         assert right(spec.model, evaluation) == twin.baseline  # the faster evaluation answers as the twin
         old, paper = old_rule(twin.baseline, after, entries), paper_rule(twin.baseline, after, entries, size)
+        count, count_final = count_rule(spec.model, entries, evaluation)
         rows.append({
             "seed": seed, "mismatches": chain["mismatches"], "conserved": chain["conserved"],
             "not_worse": chain["not_worse"], "fees": chain["fees"], "burned": chain["burned"],
             "new": {"attacker": chain["attacker"], "honest": chain["honest"], "provider": chain["provider"],
                     "acc0": chain["acc0"], "acc1": chain["acc1"]},
+            "count": {"attacker": count[ATTACKER], "honest": count[HONEST], "provider": -sum(count.values()),
+                      "acc0": twin.baseline / size, "acc1": count_final / size},
             "old": {"attacker": old[ATTACKER], "honest": old[HONEST],
                     "provider": -sum(old.values()),  # what the contributors won, the provider paid
                     "acc0": twin.baseline / size, "acc1": after[-1] / size},
@@ -470,7 +509,7 @@ def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float, fl
                       "acc0": twin.baseline / size, "acc1": after[-1] / size},
             "in_market": {side: counts([s for s, role in zip(twin.scores, roles) if role == side])
                           for side in (HONEST, ATTACKER)},
-            "effects": effects(spec, entries, roles, evaluation, twin.baseline),
+            "effects": effects(spec, entries, roles, evaluation),
         })
     return rows, time.perf_counter() - started, time.process_time() - cpu
 
@@ -483,7 +522,7 @@ def ether(wei: float) -> float:
 def money_table(rows: list[dict]) -> pd.DataFrame:
     """Per rule: the attacker's and the honest contributor's fortunes, the provider's, accuracy."""
     table = {}
-    for rule in ("new", "old", "paper"):
+    for rule in RULE_NAMES:
         att = np.array([r[rule]["attacker"] for r in rows], dtype=float)
         hon = np.array([r[rule]["honest"] for r in rows], dtype=float)
         table[rule] = {
@@ -517,51 +556,55 @@ def chain_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def effect_table(rows: list[dict]) -> pd.DataFrame:
-    """The honest data's own effect (twin only), per market on average."""
+    """The honest data's own effect (twin only), per market on average: Σ over a side's
+    contributions of right answers and of points, with the +/0/− counts of the points."""
     e = [r["effects"] for r in rows]
     out = {
-        "honest alone, greedy": {"Σ score": f"{np.mean([x['hon_sum'] for x in e]):+.2f}",
-                                 "+/0/−": mean_counts([x["hon_counts"] for x in e])},
-        "attacker alone, greedy": {"Σ score": f"{np.mean([x['att_sum'] for x in e]):+.2f}",
-                                   "+/0/−": mean_counts([x["att_counts"] for x in e])},
+        "honest alone, greedy": {"Σ points": f"{np.mean([x['hon_sum'] for x in e]):+.0f}",
+                                 "+/0/− points": mean_counts([x["hon_counts"] for x in e])},
+        "attacker alone, greedy": {"Σ points": f"{np.mean([x['att_sum'] for x in e]):+.0f}",
+                                   "+/0/− points": mean_counts([x["att_counts"] for x in e])},
     }
     for label, key in (("honest, 1 step on initial (market's step)", "step"),
+                       ("attacker, 1 step on initial", "att_step"),
                        ("honest, 1 step on initial (just enough)", "step_min")):
         if key in e[0]:
-            scores = [x[key] for x in e]
-            out[label] = {"Σ score": f"{np.mean([sum(s) for s in scores]):+.2f}",
-                          "+/0/−": mean_counts([counts(s) for s in scores]),
-                          "mean score": f"{np.mean(scores):+.3f}"}
+            right_, points = ([[step[k] for step in x[key]] for x in e] for k in (0, 1))
+            out[label] = {"Σ right": f"{np.mean([sum(v) for v in right_]):+.2f}",
+                          "Σ points": f"{np.mean([sum(v) for v in points]):+.0f}",
+                          "+/0/− points": mean_counts([counts(v) for v in points])}
     return pd.DataFrame(out).T.fillna("")
 
 
 def curse_table(rows: list[dict]) -> pd.DataFrame:
-    """Honest contributions alone, greedy (harmful ones undone) against keep-all: the mean score of
-    a contribution on the evaluation set and on held-out data (rescaled to the evaluation set's
-    size), each against the model as the run had it; and the final model's accuracy gains."""
+    """Honest contributions alone, greedy (what lowers points or right answers undone) against
+    keep-all: the mean points of a contribution on the evaluation set and on held-out data
+    (rescaled to the evaluation set's size), each against the model as the run had it; and the
+    final model's accuracy gains."""
     e = [r["effects"] for r in rows]
     out = {}
     for run in ("greedy", "keep all"):
         m = {k: np.mean([x[run][k] for x in e]) for k in ("eval", "held", "gain_eval", "gain_held")}
-        out[run] = {"score eval": f"{m['eval']:+.3f}", "score held-out": f"{m['held']:+.3f}",
-                    "eval − held-out": f"{m['eval'] - m['held']:+.3f}",
+        out[run] = {"points eval": f"{m['eval']:+.1f}", "points held-out": f"{m['held']:+.1f}",
+                    "eval − held-out": f"{m['eval'] - m['held']:+.1f}",
                     "Δacc eval": f"{m['gain_eval']:+.4f}", "Δacc held-out": f"{m['gain_held']:+.4f}"}
     return pd.DataFrame(out).T
 
 
 def summary_row(shape: str, rows: list[dict], seconds: float, cpu: float) -> dict:
-    """One line per shape: the three rules side by side (new/old/paper)."""
+    """One line per shape: the rules side by side (new/count/old/paper)."""
     def per_rule(value, fmt: str) -> str:
-        return "/".join(format(np.mean([value(r[rule]) for r in rows]), fmt) for rule in ("new", "old", "paper"))
+        return "/".join(format(np.mean([value(r[rule]) for r in rows]), fmt) for rule in RULE_NAMES)
 
-    acc = [np.mean([r[rule][k] for r in rows]) for rule, k in (("new", "acc0"), ("new", "acc1"), ("old", "acc1"))]
+    acc = [np.mean([r[rule][k] for r in rows]) for rule, k in (("new", "acc0"), ("new", "acc1"), ("count", "acc1"))]
     return {
         "shape": shape, "markets": len(rows), "wall s": f"{seconds:.1f}", "CPU s": f"{cpu:.1f}",
         "mismatches": sum(r["mismatches"] for r in rows),
-        "att loses new/old/paper": per_rule(lambda m: m["attacker"] < 0, ".0%"),
-        "att mean new/old/paper": per_rule(lambda m: ether(m["attacker"]), "+.4f"),
-        "hon mean new/old/paper": per_rule(lambda m: ether(m["honest"]), "+.4f"),
-        "acc new/keep-all": f"{acc[0]:.3f}→{acc[1]:.3f}/{acc[2]:.3f}",
+        "att loses": per_rule(lambda m: m["attacker"] < 0, ".0%"),
+        "att mean": per_rule(lambda m: ether(m["attacker"]), "+.4f"),
+        "hon mean": per_rule(lambda m: ether(m["honest"]), "+.4f"),
+        "hon > att": per_rule(lambda m: m["honest"] > m["attacker"], ".0%"),
+        "acc new/count": f"{acc[0]:.3f}→{acc[1]:.3f}/{acc[2]:.3f}",
     }
 
 

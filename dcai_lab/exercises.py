@@ -181,17 +181,11 @@ def check_drawn_piece(trainer, n_pieces: int, answer: int | None) -> None:
 def check_next_losers(trainer, X, y, answer: int | None) -> None:
     """Exercise 05.3: how many of the samples ``X`` (labels ``y``), each contributed alone to the model
     ``trainer``'s market left behind, would score below 0 on the market's evaluation set."""
-    import copy
-
-    from .incentives.prediction_market import right_answers
-
     if answer is None:
         return _verdict("set losers to a whole number: how many candidates would score below 0.")
-    model = trainer.local_model()
-    evaluation = [(s, label) for p in trainer.evaluation_set() for s, label in zip(p.samples, p.labels)]
-    now = right_answers(model, evaluation)
-    scores = [right_answers(copy.deepcopy(model).partial_fit([sample], [int(label)]), evaluation) - now
-              for sample, label in zip(model.to_samples(X), y)]
+    from .models._samples import rows
+
+    scores = [trainer.would_score(x, int(label)) for x, label in zip(rows(X), y)]
     if answer == sum(s < 0 for s in scores):
         return _verdict(None)
     hint = ""
@@ -199,9 +193,8 @@ def check_next_losers(trainer, X, y, answer: int | None) -> None:
         hint = " (that counts the scores of 0 too: those lose only the fee, not money at risk)"
     elif answer == sum(s > 0 for s in scores):
         hint = " (that counts the ones that would gain)"
-    _verdict(f"{answer!r} is not it{hint}; for each candidate, train a copy of trainer.local_model() on it "
-             f"(copy.deepcopy(model).partial_fit(x, [label])) and compare right_answers(copy, evaluation) "
-             f"with right_answers(model, evaluation); count those that go down.")
+    _verdict(f"{answer!r} is not it{hint}; for each candidate, trainer.would_score(x, label) is the score it "
+             f"would get now: count those below 0.")
 
 
 def check_usd_cost(lab: Lab, tx: int, prices, answer: float | None) -> None:

@@ -8,10 +8,19 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 /// Waggoner 2019, "Decentralized and Collaborative AI on Blockchain", §IV, after Abernethy &
 /// Frongillo 2011). A provider posts a bounty and commits to a test set; participants stake on
 /// their contributions; the provider reveals the test set; the contract scores each contribution
-/// by how many more (or fewer) test samples the model gets right after training on it, and pays
-/// gains and takes losses at ONE price per test sample, so that data that helps earns and data
-/// that harms costs, on the same scale. One market per trainer; the model it leaves behind is never
-/// worse on the test set than the model it started from.
+/// by how much closer training on it brings the model to the test set's labels, and pays gains
+/// and takes losses at ONE price per point, so that data that helps earns and data that harms
+/// costs, on the same scale. One market per trainer; the model it leaves behind is never worse
+/// on the test set than the model it started from.
+///
+/// Points. A right-or-wrong count moves only when a prediction flips, so one contribution's
+/// effect on it is mostly noise (a few flips either way), and a rule that keeps what raised the
+/// count tunes the model to the test set, after which good data scores below zero as often as bad
+/// (the winner's curse). Instead each test sample is worth between −SAMPLE_POINTS and
+/// +SAMPLE_POINTS points in proportion to the model's margin for its label (`assess`: how much
+/// the model prefers the label over the best other class), clipped at `marginScale`: twice the
+/// initial model's mean |margin| on the test set. A contribution moves many margins a little, so
+/// its points say reliably which way it pushes the model (measured in benchmarks/market_outcomes.py).
 ///
 /// Rules, in the order of a market's life:
 ///
@@ -36,31 +45,37 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 /// 4. Reveal. From `participationEnd` until before `revealDeadline` (participationEnd +
 ///    `revealTime`) the provider reveals every other piece in one transaction (`revealTestSet`),
 ///    each checked against its hash, all within `totalBytes`. The same transaction evaluates the
-///    initial model on them (the baseline); that evaluation may use at most EVALUATION_GAS_LIMIT
-///    gas, which leaves every scoring step room to train as well. The price of one test sample is
-///    set: `pricePerPoint = ⌊bounty / evaluationSize⌋` wei, so that the whole bounty would buy a
-///    model that goes from none to all test samples right. Missed: the market lapses.
+///    initial model on them: its right answers (`baseline`), `marginScale` =
+///    max(1, ⌊2 · Σ|margin| / evaluationSize⌋), and its points (`baselinePoints`); a sample's
+///    points are `margin · SAMPLE_POINTS / marginScale` (rounded toward zero) clamped to
+///    ±SAMPLE_POINTS. That evaluation may use at most EVALUATION_GAS_LIMIT gas, which leaves every
+///    scoring step room to train as well. The price of a point is set: `pricePerPoint =
+///    ⌊bounty / (evaluationSize · SAMPLE_POINTS − baselinePoints)⌋` wei (at least 1 in the
+///    denominator), so that the whole bounty buys the model every point it could still gain.
+///    Missed: the market lapses.
 /// 5. Scoring (`process`, anyone, in batches, in id order). For each contribution: train on it and
-///    count the test samples the model now gets right, in a call of its own with at most STEP_GAS
-///    gas: `score = right after − right before`. A contribution with score ≥ 0 is kept (the model
-///    stays trained on it); one with score < 0 is undone, so harmful data never reaches the model
-///    and never changes the scores of the contributions after it. A perceptron that already
-///    predicts the label does not change, so it scores 0 without an evaluation. A contribution the
-///    model rejects (a parameter out of range) is not kept and scores 0. One whose training and
-///    evaluation do not fit STEP_GAS cannot be scored, is not kept, and forfeits its stake (it is
-///    the only way one contribution could stall the market, so it costs its sender). A caller who
-///    sends too little gas for a step gets `NotEnoughGas`, or ends the batch before it: the gas
-///    sent never decides a contribution's fate. A transaction sent with the 16,777,216 cap that
-///    carries the test set and one contribution (at most about 82,000 bytes of calldata, 1.3 M
-///    gas) always leaves its first step the whole STEP_GAS, so scoring can always go on.
+///    evaluate, in a call of its own with at most STEP_GAS gas: `score = points after − points
+///    before`. It is kept (the model stays trained on it) if neither its points nor its right
+///    answers went down; otherwise it is undone, so harmful data never reaches the model, never
+///    changes the scores of the contributions after it, and the model never gets fewer test
+///    samples right. A perceptron that already predicts the label does not change, so it scores 0
+///    without an evaluation. A contribution the model rejects (a parameter out of range) is not
+///    kept and scores 0. One whose training and evaluation do not fit STEP_GAS cannot be scored,
+///    is not kept, and forfeits its stake (it is the only way one contribution could stall the
+///    market, so it costs its sender). A caller who sends too little gas for a step gets
+///    `NotEnoughGas`, or ends the batch before it: the gas sent never decides a contribution's
+///    fate. A transaction sent with the 16,777,216 cap that carries the test set and one
+///    contribution (at most about 82,000 bytes of calldata, 1.3 M gas) always leaves its first
+///    step the whole STEP_GAS, so scoring can always go on.
 /// 6. Payouts, at scoring. Each contribution pays `scoringFee` to whoever scores it (the work it
 ///    causes is paid for by the one who causes it); the rest, s = stake − scoringFee, is at risk:
-///      score > 0: the contributor gains min(score · price, s) from the bounty;
-///      score = 0: s comes back;
-///      score < 0 or unscoreable: the contributor loses min(|score| · price, s) (unscoreable: s).
+///      kept, score > 0: the contributor gains min(score · price, s) from the bounty;
+///      score < 0 or unscoreable: the contributor loses min(|score| · price, s) (unscoreable: s);
+///      otherwise (score 0, rejected, or undone for a lost right answer with no points lost):
+///      s comes back.
 ///    Gains and losses use the same price and the same cap, so a contribution's payoff has the
 ///    sign of its effect on the test set, and noise that sometimes helps does not pay more than
-///    harm costs. Kept scores add up to the model's improvement, so the gains never exceed the
+///    harm costs. Kept scores add up to the model's gain in points, so the gains never exceed the
 ///    bounty. When every contribution is scored, the provider gets back the unspent bounty, and
 ///    the losses are burned (sent to BURN_ADDRESS): paying them to anyone, the provider or other
 ///    contributors, would let a provider who controls the test set's labels profit from honest
@@ -88,8 +103,8 @@ abstract contract PredictionMarket is CollaborativeTrainer {
 
     /// @dev What a scoring step did with a contribution.
     enum Step {
-        Kept, // trained on; score ≥ 0
-        Undone, // trained on, then undone; score < 0
+        Kept, // trained on; neither points nor right answers went down
+        Undone, // trained on, then undone: points or right answers went down
         Rejected, // the model refused to train on it (a parameter out of range); score 0
         Unscoreable, // training and evaluation did not fit STEP_GAS
         Unfinished // the transaction had too little gas left to try
@@ -110,10 +125,15 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         uint64 processed;
         /// Test samples the current model gets right.
         uint32 correct;
+        /// Points of the current model on the test set.
+        int32 points;
         /// Wei of losses so far, burned when scoring ends.
         uint128 burned;
     }
 
+    /// @notice Points of a test sample the model gets right with a margin of `marginScale` or more
+    /// (and minus as many for one it gets as wrong).
+    int256 public constant SAMPLE_POINTS = 1_000;
     /// @notice Most pieces a test set may be split into.
     uint256 public constant MAX_PIECES = 64;
     /// @notice Most bytes all pieces may hold together (salts and headers included).
@@ -168,13 +188,18 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     uint32 public evaluationSize;
     /// @notice Evaluation samples the initial model gets right.
     uint32 public baseline;
+    /// @notice Points of the initial model on the evaluation set.
+    int32 public baselinePoints;
 
     // Slot: the price and what the bounty has paid.
-    /// @notice Wei paid for each test sample a contribution gains, and taken for each it loses.
+    /// @notice Wei paid for each point a contribution gains, and taken for each it loses.
     uint128 public pricePerPoint;
     /// @notice Wei of the bounty paid out as gains so far.
     uint128 public bountyPaid;
 
+    /// @notice The margin at which a test sample is worth all its points: twice the initial
+    /// model's mean |margin| on the evaluation set, at least 1 (set by `revealTestSet`).
+    uint256 public marginScale;
     /// @notice Gas the baseline evaluation used (set by `revealTestSet`).
     uint64 public evaluationGas;
     /// @notice Bytes of the chosen piece (counted against `totalBytes`).
@@ -242,8 +267,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     error MarketNotOver(Phase actual);
     /// @notice Only the trainer itself may call this.
     error OnlySelf(address caller);
-    /// @notice Training lowered the count of right answers to `correct` (a step's internal verdict).
-    error Harmful(uint256 correct);
+    /// @notice Training lowered the points (to `points`) or the right answers (to `correct`): a
+    /// step's internal verdict.
+    error Harmful(uint256 correct, int256 points);
 
     /// @notice `provider` opened a market with `bounty` wei on a test set of `pieceHashes`,
     /// `totalBytes` long in all; the chosen piece comes from the hash of block `commitBlock`.
@@ -256,16 +282,25 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// before `revealDeadline`.
     event ParticipationOpened(uint256 chosenPiece, uint256 participationEnd, uint256 revealDeadline);
     /// @notice The test set is revealed: the initial model gets `baseline` of `evaluationSize`
-    /// samples right (using `evaluationGas` gas); each sample gained or lost is worth `pricePerPoint` wei.
-    event TestSetRevealed(uint256 evaluationSize, uint256 baseline, uint256 pricePerPoint, uint256 evaluationGas);
-    /// @notice Contribution `id` of `contributor` changed the right answers by `score` (to
-    /// `correct`); `payout` wei were gained (> 0) or lost (< 0); `kept`: the model keeps it;
-    /// `scorer` scored it and earned its fee.
+    /// samples right and `baselinePoints` points at `marginScale` (using `evaluationGas` gas);
+    /// each point gained or lost is worth `pricePerPoint` wei.
+    event TestSetRevealed(
+        uint256 evaluationSize,
+        uint256 baseline,
+        int256 baselinePoints,
+        uint256 marginScale,
+        uint256 pricePerPoint,
+        uint256 evaluationGas
+    );
+    /// @notice Contribution `id` of `contributor` changed the points by `score`; the model now
+    /// gets `correct` test samples right and `points` points; `payout` wei were gained (> 0) or
+    /// lost (< 0); `kept`: the model keeps it; `scorer` scored it and earned its fee.
     event ContributionScored(
         uint256 indexed id,
         address indexed contributor,
         int256 score,
         uint256 correct,
+        int256 points,
         int256 payout,
         bool kept,
         address scorer
@@ -334,7 +369,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     function revealChosenPiece(bytes calldata piece) external onlyProvider {
         uint256 index = drawnPiece();
         _checkPieceHash(index, piece);
-        _walk(piece, index, true, false);
+        _checkPiece(piece, index);
         chosenPiece = uint8(index);
         chosenPieceBytes = uint32(piece.length);
         _stage = Phase.Participation;
@@ -361,23 +396,37 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         if (size > totalBytes) revert PiecesTooLarge(size, totalBytes);
         uint256 count;
         for (uint256 j = 0; j < pieces.length; j++) {
-            (, uint256 n) = _walk(pieces[j], _pieceIndex(j), true, false);
-            count += n;
+            count += _checkPiece(pieces[j], _pieceIndex(j));
         }
+        // Every margin is kept in memory: the scale needs them all before any is turned into points.
+        int256[] memory margins = new int256[](count);
         uint256 gasBefore = gasleft();
-        uint256 correct = _countCorrect(pieces);
+        (uint256 correct, uint256 sumOfMagnitudes, uint256 k) = (0, 0, 0);
+        for (uint256 j = 0; j < pieces.length; j++) {
+            (correct, sumOfMagnitudes, k) = _assessPiece(pieces[j], margins, correct, sumOfMagnitudes, k);
+        }
         uint256 used = gasBefore - gasleft();
         if (used > EVALUATION_GAS_LIMIT) revert EvaluationTooCostly(used, EVALUATION_GAS_LIMIT);
         for (uint256 j = 0; j < pieces.length; j++) {
             emit PieceRevealed(_pieceIndex(j), pieces[j]);
         }
+        uint256 scale = 2 * sumOfMagnitudes / count;
+        if (scale == 0) scale = 1;
+        int256 points;
+        for (uint256 i = 0; i < count; i++) {
+            points += _points(margins[i], scale);
+        }
         evaluationSize = uint32(count);
         baseline = uint32(correct);
+        baselinePoints = int32(points);
+        marginScale = scale;
         evaluationGas = uint64(used);
-        pricePerPoint = uint128(uint256(bounty) / count);
+        uint256 room = uint256(int256(count) * SAMPLE_POINTS - points);
+        pricePerPoint = uint128(uint256(bounty) / (room == 0 ? 1 : room));
         _progress.correct = uint32(correct);
+        _progress.points = int32(points);
         _stage = Phase.Scoring;
-        emit TestSetRevealed(count, correct, pricePerPoint, used);
+        emit TestSetRevealed(count, correct, points, scale, pricePerPoint, used);
         if (numContributions == 0) _finish(_progress);
     }
 
@@ -385,9 +434,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// provider to check, before committing, that the baseline fits EVALUATION_GAS_LIMIT.
     /// @param piece A piece's bytes (salt, then samples); its hash is not checked.
     function measureEvaluation(bytes calldata piece) external view returns (uint256 correct, uint256 gasUsed) {
-        _walk(piece, 0, true, false);
+        int256[] memory margins = new int256[](_checkPiece(piece, 0));
         uint256 gasBefore = gasleft();
-        (correct,) = _walk(piece, 0, false, true);
+        (correct,,) = _assessPiece(piece, margins, 0, 0, 0);
         gasUsed = gasBefore - gasleft();
     }
 
@@ -457,36 +506,42 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     }
 
     /// @notice One scoring step, in a call of its own so that a harmful contribution can be undone
-    /// by reverting: train, count the right answers, revert with `Harmful` if they went down. A
-    /// model that training would not change (a perceptron that already predicts the label) keeps
-    /// its count without an evaluation.
+    /// by reverting: train, evaluate, revert with `Harmful` if the points or the right answers
+    /// went down. A model that training would not change (a perceptron that already predicts the
+    /// label) keeps its evaluation without repeating it.
     /// Only the trainer itself may call it.
     /// @param sample The contribution's sample.
     /// @param label Its label.
     /// @param pieces The evaluation set (checked by the caller).
-    /// @param before Right answers before this contribution.
+    /// @param correctBefore Right answers before this contribution.
+    /// @param pointsBefore Points before it.
     /// @return correct Right answers after it.
-    function scoreStep(bytes calldata sample, uint256 label, bytes[] calldata pieces, uint256 before)
-        external
-        returns (uint256 correct)
-    {
+    /// @return points Points after it.
+    function scoreStep(
+        bytes calldata sample,
+        uint256 label,
+        bytes[] calldata pieces,
+        uint256 correctBefore,
+        int256 pointsBefore
+    ) external returns (uint256 correct, int256 points) {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
         // Checked here, inside the step's gas, so that what it costs (a prediction) can never
         // leave the first step of a batch short of STEP_GAS.
-        if (!_wouldChange(sample, label)) return before;
+        if (!_wouldChange(sample, label)) return (correctBefore, pointsBefore);
         _update(sample, label);
-        correct = _countCorrect(pieces);
-        if (correct < before) revert Harmful(correct);
+        (correct, points) = _evaluate(pieces, marginScale);
+        if (points < pointsBefore || correct < correctBefore) revert Harmful(correct, points);
     }
 
-    /// @notice Scoring progress: contributions scored, and right answers of the current model.
-    function progress() external view returns (uint256 processed, uint256 correct) {
+    /// @notice Scoring progress: contributions scored, and the right answers and points of the
+    /// current model.
+    function progress() external view returns (uint256 processed, uint256 correct, int256 points) {
         Progress memory p = _progress;
-        return (p.processed, p.correct);
+        return (p.processed, p.correct, p.points);
     }
 
     /// @notice The score of contribution `id`: the change it made (or would have made, if it was
-    /// undone) to the number of right answers.
+    /// undone) to the model's points.
     function scoreOf(uint256 id) external view returns (int256) {
         if (id >= _progress.processed) revert NotScored(id);
         return int32(uint32(_scoreWords[id / 8] >> (32 * (id % 8))));
@@ -567,9 +622,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     {
         if (e.id != p.processed) revert OutOfOrder(e.id, p.processed);
         uint256 stake = _contributionOf(e.sample, e.label, e.contributor, e.id).deposit;
-        (Step step, int256 score) = _step(e, pieces, p.correct, first);
+        (Step step, uint256 correct, int256 points) = _step(e, pieces, p, first);
         if (step == Step.Unfinished) return false;
-        _settle(e, stake, score, step, p);
+        _settle(e, stake, step, correct, points, p);
         p.processed += 1;
         return true;
     }
@@ -577,58 +632,74 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// @dev Train on one contribution and evaluate, in a call of its own with at most STEP_GAS.
     /// `Unfinished` when the transaction had too little gas left for the step (the batch ends
     /// before it; for the first step of a batch the transaction reverts instead).
-    function _step(Entry calldata e, bytes[] calldata pieces, uint256 before, bool first)
+    /// The right answers and points the step ended with (for an undone step, those it would have
+    /// left; otherwise the model's, unchanged).
+    function _step(Entry calldata e, bytes[] calldata pieces, Progress memory p, bool first)
         private
-        returns (Step, int256 score)
+        returns (Step, uint256 correct, int256 points)
     {
-        uint256 available = gasleft();
-        uint256 allowance = available > _STEP_RESERVE ? (available - _STEP_RESERVE) * 63 / 64 : 0;
-        if (allowance > STEP_GAS) allowance = STEP_GAS;
-        try this.scoreStep{gas: allowance}(e.sample, e.label, pieces, before) returns (uint256 correct) {
-            return (Step.Kept, int256(correct) - int256(before));
+        uint256 allowance = _stepAllowance();
+        try this.scoreStep{gas: allowance}(e.sample, e.label, pieces, p.correct, p.points) returns (
+            uint256 c, int256 s
+        ) {
+            return (Step.Kept, c, s);
         } catch (bytes memory reason) {
             if (reason.length == 0) {
                 // Out of gas. With the full STEP_GAS that is the contribution's own cost;
                 // with less, the caller's: never let the caller decide.
-                if (allowance == STEP_GAS) return (Step.Unscoreable, 0);
+                if (allowance == STEP_GAS) return (Step.Unscoreable, p.correct, p.points);
                 if (first) revert NotEnoughGas(STEP_GAS * 64 / 63 + _STEP_RESERVE);
-                return (Step.Unfinished, 0);
+                return (Step.Unfinished, p.correct, p.points);
             }
-            if (reason.length == 36 && bytes4(reason) == Harmful.selector) {
-                uint256 correct;
+            if (reason.length == 68 && bytes4(reason) == Harmful.selector) {
                 assembly ("memory-safe") {
                     correct := mload(add(reason, 36))
+                    points := mload(add(reason, 68))
                 }
-                return (Step.Undone, int256(correct) - int256(before));
+                return (Step.Undone, correct, points);
             }
             emit TrainingSkipped(e.id, reason);
-            return (Step.Rejected, 0);
+            return (Step.Rejected, p.correct, p.points);
         }
     }
 
+    /// @dev The gas a step may have now: STEP_GAS, or less if the transaction has less left.
+    function _stepAllowance() private view returns (uint256 allowance) {
+        uint256 available = gasleft();
+        allowance = available > _STEP_RESERVE ? (available - _STEP_RESERVE) * 63 / 64 : 0;
+        if (allowance > STEP_GAS) allowance = STEP_GAS;
+    }
+
     /// @dev Record a contribution's score and move its money (rule 6).
-    function _settle(Entry calldata e, uint256 stake, int256 score, Step step, Progress memory p) private {
+    function _settle(Entry calldata e, uint256 stake, Step step, uint256 correct, int256 points, Progress memory p)
+        private
+    {
+        int256 score = points - p.points;
+        bool kept = step == Step.Kept;
         uint256 atRisk = stake - scoringFee;
         int256 payout;
         if (step == Step.Unscoreable) {
             payout = -int256(atRisk);
             emit Unscoreable(e.id);
-        } else if (score > 0) {
+        } else if (score > 0 && kept) {
             payout = int256(_capped(uint256(score) * pricePerPoint, atRisk));
         } else if (score < 0) {
             payout = -int256(_capped(uint256(-score) * pricePerPoint, atRisk));
         }
-        bool kept = step == Step.Kept;
-        if (kept) p.correct = uint32(uint256(int256(uint256(p.correct)) + score));
+        if (kept) (p.correct, p.points) = (uint32(correct), int32(points));
         if (payout > 0) bountyPaid += uint128(uint256(payout));
         else p.burned += uint128(uint256(-payout));
         // The stake was credited when it was added: take the fee, then add the gain or the loss.
-        uint256 credit = _credit[e.contributor] - scoringFee;
-        _credit[e.contributor] = payout >= 0 ? credit + uint256(payout) : credit - uint256(-payout);
-        uint256 shift = 32 * (e.id % 8);
-        uint256 word = _scoreWords[e.id / 8] & ~(uint256(type(uint32).max) << shift);
-        _scoreWords[e.id / 8] = word | (uint256(uint32(int32(score))) << shift);
-        emit ContributionScored(e.id, e.contributor, score, p.correct, payout, kept, msg.sender);
+        _credit[e.contributor] = uint256(int256(_credit[e.contributor] - scoringFee) + payout);
+        _recordScore(e.id, score);
+        emit ContributionScored(e.id, e.contributor, score, p.correct, p.points, payout, kept, msg.sender);
+    }
+
+    /// @dev Store contribution `id`'s score in its int32 lane.
+    function _recordScore(uint256 id, int256 score) private {
+        uint256 shift = 32 * (id % 8);
+        uint256 word = _scoreWords[id / 8] & ~(uint256(type(uint32).max) << shift);
+        _scoreWords[id / 8] = word | (uint256(uint32(int32(score))) << shift);
     }
 
     /// @dev An amount, at most `cap`.
@@ -665,42 +736,85 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         return j < chosenPiece ? j : j + 1;
     }
 
-    /// @dev Right answers of the current model on the evaluation set.
-    function _countCorrect(bytes[] calldata pieces) private view returns (uint256 correct) {
+    /// @dev Right answers and points of the current model on the evaluation set.
+    function _evaluate(bytes[] calldata pieces, uint256 scale) private view returns (uint256 correct, int256 points) {
         for (uint256 j = 0; j < pieces.length; j++) {
-            (uint256 c,) = _walk(pieces[j], 0, false, true);
-            correct += c;
+            bytes calldata piece = pieces[j];
+            uint256 offset = _SALT_BYTES;
+            while (offset < piece.length) {
+                (bytes calldata sample, uint256 label, uint256 end) = _sampleAt(piece, offset);
+                (int256 margin, bool right) = _assess(sample, label);
+                if (right) correct += 1;
+                points += _points(margin, scale);
+                offset = end;
+            }
         }
     }
 
-    /// @dev Walk the samples of a piece: with `check`, revert unless it is a salt and at least one
-    /// whole sample (`MalformedPiece`) that the model accepts with its label (the model's own
-    /// error); with `predict`, count the ones the model gets right. Returns (right answers, samples).
-    function _walk(bytes calldata piece, uint256 index, bool check, bool predict)
+    /// @dev Assess the current model on every sample of a piece: store the margins in `margins`
+    /// from index `k` on, and add the right answers and the margins' magnitudes to the totals.
+    function _assessPiece(
+        bytes calldata piece,
+        int256[] memory margins,
+        uint256 correct,
+        uint256 sumOfMagnitudes,
+        uint256 k
+    ) private view returns (uint256, uint256, uint256) {
+        uint256 offset = _SALT_BYTES;
+        while (offset < piece.length) {
+            (bytes calldata sample, uint256 label, uint256 end) = _sampleAt(piece, offset);
+            (int256 margin, bool right) = _assess(sample, label);
+            if (right) correct += 1;
+            // |margin| ≤ MARGIN_LIMIT = 2^128 and fewer than 2^32 samples: the sum cannot overflow.
+            sumOfMagnitudes += uint256(margin < 0 ? -margin : margin);
+            margins[k++] = margin;
+            offset = end;
+        }
+        return (correct, sumOfMagnitudes, k);
+    }
+
+    /// @dev A test sample's points: its margin in SAMPLE_POINTS per `scale`, rounded toward zero,
+    /// clamped to ±SAMPLE_POINTS. |margin| ≤ 2^128, so the product cannot overflow.
+    function _points(int256 margin, uint256 scale) private pure returns (int256 points) {
+        points = margin * SAMPLE_POINTS / int256(scale);
+        if (points > SAMPLE_POINTS) return SAMPLE_POINTS;
+        if (points < -SAMPLE_POINTS) return -SAMPLE_POINTS;
+    }
+
+    /// @dev The sample that starts at `offset` of a well-formed piece, its label, and where it ends.
+    function _sampleAt(bytes calldata piece, uint256 offset)
         private
-        view
-        returns (uint256 correct, uint256 count)
+        pure
+        returns (bytes calldata sample, uint256 label, uint256 end)
     {
+        uint256 header;
+        assembly ("memory-safe") {
+            header := shr(224, calldataload(add(piece.offset, offset)))
+        }
+        label = header >> 16;
+        end = offset + _HEADER_BYTES + (header & 0xffff);
+        sample = piece[offset + _HEADER_BYTES:end];
+    }
+
+    /// @dev Revert unless piece `index` is a salt and at least one whole sample (label, length,
+    /// bytes; `MalformedPiece`) that the model accepts with its label (the model's own error).
+    /// Returns the number of samples.
+    function _checkPiece(bytes calldata piece, uint256 index) private view returns (uint256 count) {
         uint256 offset = _SALT_BYTES;
         uint256 length = piece.length;
         while (offset < length) {
-            if (check && offset + _HEADER_BYTES > length) revert MalformedPiece(index, offset);
+            if (offset + _HEADER_BYTES > length) revert MalformedPiece(index, offset);
             uint256 header;
             assembly ("memory-safe") {
                 header := shr(224, calldataload(add(piece.offset, offset)))
             }
-            uint256 label = header >> 16;
             uint256 end = offset + _HEADER_BYTES + (header & 0xffff);
-            if (check && end > length) revert MalformedPiece(index, offset);
-            bytes calldata sample = piece[offset + _HEADER_BYTES:end];
-            if (check) {
-                _checkSample(sample);
-                _checkLabel(label);
-            }
-            if (predict && _predict(sample) == label) correct += 1;
+            if (end > length) revert MalformedPiece(index, offset);
+            _checkSample(piece[offset + _HEADER_BYTES:end]);
+            _checkLabel(header >> 16);
             count += 1;
             offset = end;
         }
-        if (check && count == 0) revert MalformedPiece(index, offset);
+        if (count == 0) revert MalformedPiece(index, offset);
     }
 }

@@ -11,14 +11,23 @@ Frongillo 2011. In short:
 3. **Participation.** ``add_data`` stakes the whole value sent (at least ``min_stake``); the model
    is not trained yet.
 4. **Reveal.** After participation and before ``reveal_time`` more seconds, the provider reveals
-   the rest (``reveal_test_set``); the contract evaluates the initial model (the *baseline*) and
-   sets the price of one test sample: ``⌊bounty / evaluation size⌋`` wei.
-5. **Scoring** (anyone, ``process``): in id order, train on each contribution and count the right
-   answers: ``score = after − before``. Harmful contributions (score < 0) are undone, so the model
-   never gets worse on the test set.
-6. **Payouts.** Each contribution pays ``scoring_fee`` to whoever scored it; of the rest ``s``, it
-   gains ``min(score · price, s)`` (score > 0, from the bounty) or loses ``min(|score| · price, s)``
-   (score < 0, burned). The provider gets the unspent bounty back.
+   the rest (``reveal_test_set``); the contract evaluates the initial model (the *baseline*). A
+   test sample is worth up to ±1,000 *points* (:data:`SAMPLE_POINTS`), in proportion to the
+   model's margin for its label (``model.assess``) up to the *margin scale*, twice the initial
+   model's mean |margin|. The price of a point: the bounty over the points the model could still
+   gain.
+5. **Scoring** (anyone, ``process``): in id order, train on each contribution and evaluate:
+   ``score = points after − points before``. A contribution that lowers the points or the right
+   answers is undone, so the model never gets fewer test samples right.
+6. **Payouts.** Each contribution pays ``scoring_fee`` to whoever scored it; of the rest ``s``, a
+   kept one gains ``min(score · price, s)`` (score > 0, from the bounty), and one with score < 0
+   loses ``min(|score| · price, s)`` (burned). The provider gets the unspent bounty back.
+
+Why points rather than right answers: one contribution flips few predictions, so its change in
+right answers is mostly noise, and keeping what raised them tunes the model to the test set until
+good data scores below zero as often as bad (the winner's curse). Margins move a little for many
+test samples at once and say reliably which way a contribution pushes the model
+(``benchmarks/market_outcomes.py`` measures both).
 7. **Lapse.** A provider who misses a deadline loses the bounty (burned); every stake comes back.
 
 :func:`market_outcome` is the twin: it computes every score and payout to the wei, without a chain.
@@ -47,6 +56,7 @@ if TYPE_CHECKING:
     from ..models._base import OnChainModel
 
 #: The contract's bounds (PredictionMarket.sol).
+SAMPLE_POINTS = 1_000
 MAX_PIECES = 64
 MAX_EVALUATION_BYTES = 65_536
 MAX_SAMPLE_BYTES = 8_192
@@ -193,9 +203,11 @@ class MarketEntry:
 class MarketOutcome:
     """What a market ends with.
 
-    ``scores`` and ``kept`` per contribution; ``payouts[i]`` the wei contribution i gained (> 0)
-    or lost (< 0) besides its fee; ``credits`` what each address withdraws in all (stakes back
-    included); ``burned`` the losses; ``model`` the trained twin.
+    ``scores`` (in points) and ``kept`` per contribution; ``payouts[i]`` the wei contribution i
+    gained (> 0) or lost (< 0) besides its fee; ``baseline`` / ``final`` the right answers of the
+    initial and final model, ``baseline_points`` / ``final_points`` their points at
+    ``margin_scale``; ``price`` wei per point; ``credits`` what each address withdraws in all
+    (stakes back included); ``burned`` the losses; ``model`` the trained twin.
     """
 
     scores: list[int]
@@ -203,6 +215,9 @@ class MarketOutcome:
     payouts: list[int]
     baseline: int
     final: int
+    baseline_points: int
+    final_points: int
+    margin_scale: int
     price: int
     bounty_paid: int
     burned: int
@@ -216,21 +231,45 @@ def right_answers(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...
     return sum(model._predict_sample(s) == label for s, label in evaluation)
 
 
+def sample_points(margin: int, scale: int) -> int:
+    """A test sample's points: ``margin · SAMPLE_POINTS / scale`` rounded toward zero (as the
+    EVM's signed division), clamped to ±SAMPLE_POINTS."""
+    magnitude = min(abs(margin) * SAMPLE_POINTS // scale, SAMPLE_POINTS)
+    return magnitude if margin >= 0 else -magnitude
+
+
+def margin_scale(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...], int]]) -> int:
+    """The margin at which a test sample is worth all its points: twice the mean |margin|, at least 1."""
+    if not evaluation:
+        raise ConfigError("the evaluation set is empty.")
+    total = sum(abs(model._assess_sample(s, label)[0]) for s, label in evaluation)
+    return max(1, 2 * total // len(evaluation))
+
+
+def evaluate(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...], int]], scale: int) -> tuple[int, int]:
+    """``(right answers, points)`` of the twin on ``(sample, label)`` pairs, at ``scale``."""
+    correct = points = 0
+    for s, label in evaluation:
+        margin, right = model._assess_sample(s, label)
+        correct += right
+        points += sample_points(margin, scale)
+    return correct, points
+
+
 def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],
                    evaluation: Sequence[tuple[tuple[int, ...], int]], bounty: int, provider: str, *,
                    scoring_fee: int, scorer: str | Sequence[str]) -> MarketOutcome:
-    """Score and pay a market exactly as the contract does (rules 5 and 6), without a chain.
+    """Score and pay a market exactly as the contract does (rules 4 to 6), without a chain.
 
     ``model`` is the initial twin (left unchanged), ``evaluation`` the ``(sample, label)`` pairs of
     every piece but the chosen one, in order; ``scorer`` who scored the contributions (one address,
     or one per contribution). Assumes every step fits the contract's STEP_GAS.
     """
-    if not evaluation:
-        raise ConfigError("the evaluation set is empty.")
     scorers = [scorer] * len(entries) if isinstance(scorer, str) else list(scorer)
     model = copy.deepcopy(model)
-    price = bounty // len(evaluation)
-    baseline = correct = right_answers(model, evaluation)
+    scale = margin_scale(model, evaluation)
+    baseline, baseline_points = correct, points = evaluate(model, evaluation, scale)
+    price = bounty // max(len(evaluation) * SAMPLE_POINTS - baseline_points, 1)
     scores, kept, payouts, skipped = [], [], [], []
     credits: dict[str, int] = defaultdict(int)
     bounty_paid = burned = 0
@@ -240,14 +279,15 @@ def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],
             trial._update_sample(e.sample, e.label)
         except ConfigError:  # the contract's model reverts: not kept, score 0
             skipped.append(i)
-            score, keep = 0, False
+            after, keep = (correct, points), False
         else:
-            score = right_answers(trial, evaluation) - correct
-            keep = score >= 0
-        if keep:
-            model, correct = trial, correct + score
+            after = evaluate(trial, evaluation, scale)
+            keep = after[1] >= points and after[0] >= correct
+        score = after[1] - points
         at_risk = e.stake - scoring_fee
-        payout = min(score * price, at_risk) if score > 0 else -min(-score * price, at_risk)
+        payout = -min(-score * price, at_risk) if score < 0 else min(score * price, at_risk) if keep else 0
+        if keep:
+            model, (correct, points) = trial, after
         bounty_paid += max(payout, 0)
         burned += max(-payout, 0)
         credits[e.contributor] += at_risk + payout
@@ -256,8 +296,8 @@ def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],
         kept.append(keep)
         payouts.append(payout)
     credits[provider] += bounty - bounty_paid
-    return MarketOutcome(scores, kept, payouts, baseline, correct, price, bounty_paid, burned,
-                         {a: v for a, v in credits.items() if v}, skipped, model)
+    return MarketOutcome(scores, kept, payouts, baseline, correct, baseline_points, points, scale, price,
+                         bounty_paid, burned, {a: v for a, v in credits.items() if v}, skipped, model)
 
 
 def lapsed_outcome(entries: Sequence[MarketEntry]) -> dict[str, int]:
@@ -287,10 +327,11 @@ class MarketTrainer(Trainer):
         samples = [self._to_sample(x) for x in _samples.rows(X_test)]
         labels = _samples.labels(y_test, self._model.n_classes)
         split = split_test_set(samples, labels, pieces, sparse=self._sparse, seed=seed)
-        largest = len(samples) - min(len(p.samples) for p in split)
-        if not isinstance(bounty, int) or isinstance(bounty, bool) or bounty < largest:
-            raise ConfigError(f"a bounty of {bounty!r} wei buys less than 1 wei per test sample (up to {largest} "
-                              f"are scored): post at least {largest} wei.")
+        # Up to this many points could still be gained (every scored sample from −1,000 to +1,000).
+        room = 2 * SAMPLE_POINTS * (len(samples) - min(len(p.samples) for p in split))
+        if not isinstance(bounty, int) or isinstance(bounty, bool) or bounty < room:
+            raise ConfigError(f"a bounty of {bounty!r} wei may buy less than 1 wei per point (up to {room:,} points "
+                              f"can be gained): post at least {room:,} wei.")
         gas = sorted(int(self.contract.measureEvaluation(p.data)[1]) for p in split)
         if sum(gas[1:]) > EVALUATION_GAS_LIMIT:
             raise ConfigError(f"evaluating the model on this test set takes up to {sum(gas[1:]):,} gas, more than "
@@ -328,7 +369,7 @@ class MarketTrainer(Trainer):
 
     def reveal_test_set(self, *, sender: str | None = None) -> TxRecord:
         """Reveal every other piece (after participation, before the deadline); the contract
-        evaluates the initial model on them and sets the price of a test sample."""
+        evaluates the initial model on them and sets the margin scale and the price of a point."""
         chosen = self.chosen_piece()
         self.contract.revealTestSet([p.data for i, p in enumerate(self.pieces) if i != chosen], sender=sender)
         return self.lab.last_tx
@@ -386,8 +427,20 @@ class MarketTrainer(Trainer):
             if self.phase != Phase.SCORING or len(records) == transactions:
                 return records
 
-    def progress(self) -> tuple[int, int]:
-        """``(contributions scored, right answers of the current model)``."""
+    def would_score(self, x: Any, y: int) -> int:
+        """The score, in points, that a contribution of ``x`` labelled ``y`` would get if it were
+        scored now, against the model as scoring has left it (the test set must be revealed)."""
+        scale = int(self.contract.marginScale())
+        if not scale:
+            raise ConfigError("the test set is not revealed yet, so there is no margin scale to score with.")
+        label = _samples.labels([y], self._model.n_classes)[0]
+        model, evaluation = self.local_model(), self.evaluation()
+        trial = copy.deepcopy(model)
+        trial._update_sample(self._to_sample(x), label)
+        return evaluate(trial, evaluation, scale)[1] - evaluate(model, evaluation, scale)[1]
+
+    def progress(self) -> tuple[int, int, int]:
+        """``(contributions scored, right answers of the current model, its points)``."""
         return tuple(int(v) for v in self.contract.progress())
 
     # -- results and payments --------------------------------------------------------------------

@@ -91,10 +91,12 @@ def describe(event: Event, lab: Lab) -> str:
         "Taken": lambda: f"{name('taker')} took {ether(a['amount'])} from contribution {a['id']}",
         "Validated": lambda: f"{name('player')} validated contribution {a['id']} and has {a['points']} points",
         "Reported": lambda: f"{name('player')} reported {name('contributor')}'s contribution {a['id']}",
-        "ContributionScored": lambda: f"contribution {a['id']} of {name('contributor')} scored {a['score']:+d}: "
+        "ContributionScored": lambda: f"contribution {a['id']} of {name('contributor')} scored {a['score']:+,} "
+                                      f"points ({'kept' if a['kept'] else 'undone'}): "
                                       f"{'gains' if a['payout'] >= 0 else 'loses'} {ether(abs(a['payout']))}",
         "TestSetRevealed": lambda: f"test set revealed: the model gets {a['baseline']} of {a['evaluationSize']} "
-                                   f"right; each is worth {ether(a['pricePerPoint'])}",
+                                   f"right ({a['baselinePoints']:+,} points); a point is worth "
+                                   f"{ether(a['pricePerPoint'])}",
         "MarketFinished": lambda: f"market finished: {ether(a['bountyPaid'])} of the bounty paid, "
                                   f"{ether(a['refund'])} back to the provider, {ether(a['burned'])} burned",
         "Withdrawal": lambda: f"{name('account')} withdrew {ether(a['amount'])}",

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..errors import ConfigError
-from ..incentives.prediction_market import MarketTrainer, Phase
+from ..incentives.prediction_market import SAMPLE_POINTS, MarketTrainer, Phase
 from ._common import Live, clock, deadline, ether, run, summary
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class MarketPanel(Live):
         rows = []
         for who in self._people:
             rows.append({"account": lab.accounts.name_of(who), "staked": ether(staked[who]),
-                         "scores": ", ".join(f"{s:+d}" for s in scored[who]), "owed now": ether(trainer.owed(who)),
+                         "scores": ", ".join(f"{s:+,}" for s in scored[who]), "owed now": ether(trainer.owed(who)),
                          "withdrawn": ether(withdrawn[who]), "may do now": self._may(who)})
         return pd.DataFrame(rows).set_index("account")
 
@@ -150,7 +150,8 @@ class MarketPanel(Live):
             lines.append(f"participation ends {when(lab, contract.participationEnd())}")
             lines.append(f"the test set must be revealed before {when(lab, contract.revealDeadline())}")
         if contract.pricePerPoint():
-            lines.append(f"each test sample gained or lost is worth {ether(contract.pricePerPoint())}")
+            lines.append(f"each point gained or lost is worth {ether(contract.pricePerPoint())} "
+                         f"(a test sample is worth up to ±{SAMPLE_POINTS:,} points)")
         return "<br>".join(html.escape(line) for line in lines)
 
     def _result(self) -> str:
