@@ -35,6 +35,9 @@ abstract contract Classifier {
     uint256 public immutable numFeatures;
     /// @notice Labels are 0 … numClasses - 1.
     uint256 public immutable numClasses;
+    /// @notice Largest |margin| `assess` returns: margins are clamped to ±MARGIN_LIMIT, so a sum of
+    /// fewer than 2^64 of them can never overflow an int256.
+    int256 public constant MARGIN_LIMIT = 2 ** 128;
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner(msg.sender, owner);
@@ -83,6 +86,20 @@ abstract contract Classifier {
         return _predict(sample);
     }
 
+    /// @notice How right the model is about a labelled sample, free as a call. `right` is exactly
+    /// `predict(sample) == label`; `margin` is the model's own signed preference for `label` over the
+    /// best other class (> 0 prefers the label), in the model's units, clamped to ±MARGIN_LIMIT.
+    /// A prediction market scores data by these margins: smoother than counting right answers.
+    /// @param sample The sample, packed as for `predict`.
+    /// @param label The sample's class.
+    /// @return margin The preference for `label`, within ±MARGIN_LIMIT.
+    /// @return right Whether `predict(sample)` is `label`.
+    function assess(bytes calldata sample, uint256 label) external view returns (int256 margin, bool right) {
+        _checkSample(sample);
+        _checkLabel(label);
+        return _assess(sample, label);
+    }
+
     /// @notice Train on one labelled sample (owner only, after initialisation).
     /// @param sample The sample, packed as for `predict`.
     /// @param label The sample's class.
@@ -102,6 +119,10 @@ abstract contract Classifier {
     /// @dev The prediction for a checked sample.
     function _predict(bytes calldata sample) internal view virtual returns (uint256);
 
+    /// @dev `assess` for a checked sample and label: the margin (clamp it with `_clampMargin`) and
+    /// whether `_predict` returns the label, computed in one pass.
+    function _assess(bytes calldata sample, uint256 label) internal view virtual returns (int256 margin, bool right);
+
     /// @dev Train on a checked sample with a checked label.
     function _update(bytes calldata sample, uint256 label) internal virtual;
 
@@ -109,6 +130,13 @@ abstract contract Classifier {
     /// always learn, the perceptrons only from mistakes. The prediction market skips re-evaluating
     /// a model that training would leave as it was.
     function _wouldChange(bytes calldata sample, uint256 label) internal view virtual returns (bool);
+
+    /// @dev `margin` limited to ±MARGIN_LIMIT.
+    function _clampMargin(int256 margin) internal pure returns (int256) {
+        if (margin > MARGIN_LIMIT) return MARGIN_LIMIT;
+        if (margin < -MARGIN_LIMIT) return -MARGIN_LIMIT;
+        return margin;
+    }
 
     function _checkLabel(uint256 label) internal view {
         if (label >= numClasses) revert UnknownLabel(label, numClasses);

@@ -97,7 +97,18 @@ contract DensePerceptron is DenseClassifier {
     }
 
     function _predict(bytes calldata x) internal view override returns (uint256) {
-        int256 scoreScaled = int256(intercept) * SCALE;
+        return _score(x) > 0 ? 1 : 0;
+    }
+
+    /// @dev The margin is the score, signed towards the label: for label 0 a negative score is right.
+    function _assess(bytes calldata x, uint256 label) internal view override returns (int256, bool) {
+        int256 scoreScaled = _score(x);
+        return (_clampMargin(label == 1 ? scoreScaled : -scoreScaled), (scoreScaled > 0) == (label == 1));
+    }
+
+    /// @dev `intercept·SCALE + Σ weight[i]·x[i]`, exactly (WEIGHT_SCALE·SCALE units): class 1 above 0.
+    function _score(bytes calldata x) internal view returns (int256 scoreScaled) {
+        scoreScaled = int256(intercept) * SCALE;
         uint256 word;
         // Unchecked: each product is below 2^126 in size and there are fewer than 2^64 of them.
         unchecked {
@@ -106,7 +117,6 @@ contract DensePerceptron is DenseClassifier {
                 scoreScaled += _weight(word, i % WEIGHTS_PER_WORD) * _valueAt(x, i);
             }
         }
-        return scoreScaled > 0 ? 1 : 0;
     }
 
     /// @dev A perceptron learns only from mistakes.

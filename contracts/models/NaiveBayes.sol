@@ -299,6 +299,26 @@ contract NaiveBayes is SparseClassifier {
         }
     }
 
+    /// @dev The label's score minus the best other class's, among classes with samples: −MARGIN_LIMIT
+    /// when the label's class has none, +MARGIN_LIMIT when no other class has any. `right` follows
+    /// `_predict`: the first of the highest scores.
+    function _assess(bytes calldata features, uint256 label) internal view override returns (int256, bool) {
+        int256[] memory classScores = _scores(features);
+        uint256 best;
+        int256 bestScore = type(int256).min;
+        int256 bestOther = type(int256).min; // a class without samples scores this, so it never counts
+        for (uint256 c = 0; c < classScores.length; c++) {
+            int256 score = classScores[c];
+            if (score > bestScore) (best, bestScore) = (c, score);
+            if (c != label && score > bestOther) bestOther = score;
+        }
+        int256 own = classScores[label];
+        if (own == type(int256).min) return (-MARGIN_LIMIT, best == label);
+        if (bestOther == type(int256).min) return (MARGIN_LIMIT, best == label);
+        // Both scores lie within ±2^57 (see `_scores`), so the difference is far inside the limit.
+        return (own - bestOther, best == label);
+    }
+
     function _scores(bytes calldata features) internal view returns (int256[] memory classScores) {
         classScores = new int256[](numClasses);
         (uint256[] memory mantissas, uint256[] memory exponents) = _products(features);

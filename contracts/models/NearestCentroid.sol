@@ -125,6 +125,23 @@ contract NearestCentroid is DenseClassifier {
         }
     }
 
+    /// @dev The nearest other class's squared distance minus the label's, all computed in full (no
+    /// early exit). `right` follows `_predict`: the label's class must be strictly nearer than every
+    /// lower class and no farther than every higher one.
+    function _assess(bytes calldata x, uint256 label) internal view override returns (int256, bool right) {
+        uint256 own = _squaredDistance(x, label, type(uint256).max);
+        uint256 nearestOther = type(uint256).max;
+        right = true;
+        for (uint256 c = 0; c < numClasses; c++) {
+            if (c == label) continue;
+            uint256 distance = _squaredDistance(x, c, type(uint256).max);
+            if (distance < nearestOther) nearestOther = distance;
+            if (distance < own || (distance == own && c < label)) right = false;
+        }
+        // Distances are below 2^194 (fewer than 2^64 squares below 2^130): the casts are exact.
+        return (_clampMargin(int256(nearestOther) - int256(own)), right);
+    }
+
     /// Σ (x_j − c_j)², or any partial sum that already reaches `bound` (the class cannot win then,
     /// so the remaining words need not be read: up to 2,100 gas saved per word skipped).
     function _squaredDistance(bytes calldata x, uint256 label, uint256 bound) internal view returns (uint256 distance) {

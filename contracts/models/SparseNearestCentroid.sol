@@ -204,6 +204,30 @@ contract SparseNearestCentroid is SparseClassifier {
         }
     }
 
+    /// @dev The margin compares distances rounded down to 32 fraction bits, ⌊numerator · 2^32 /
+    /// denominator⌋: the nearest other class's minus the label's. `right` comes from the exact
+    /// cross-multiplied comparison `_predict` makes, not from the rounded margin: the label's class
+    /// must be strictly nearer than every lower class and no farther than every higher one.
+    function _assess(bytes calldata features, uint256 label) internal view override returns (int256, bool right) {
+        uint256[] memory sums = _presentSums(features);
+        uint256 k = _count(features);
+        (uint256 ownNumerator, uint256 ownDenominator) =
+            _squaredDistance(k, _classTotals[label], _presentCount(sums, label));
+        uint256 nearestOther = type(uint256).max;
+        right = true;
+        for (uint256 c = 0; c < numClasses; c++) {
+            if (c == label) continue;
+            (uint256 numerator, uint256 denominator) = _squaredDistance(k, _classTotals[c], _presentCount(sums, c));
+            // Cross-products stay below 2^162 (see `_squaredDistance`).
+            (uint256 other, uint256 own) = (numerator * ownDenominator, ownNumerator * denominator);
+            if (other < own || (other == own && c < label)) right = false;
+            uint256 distance = (numerator << 32) / denominator;
+            if (distance < nearestOther) nearestOther = distance;
+        }
+        // Numerators are below 2^97, so the rounded distances are below 2^129: the casts are exact.
+        return (_clampMargin(int256(nearestOther) - int256((ownNumerator << 32) / ownDenominator)), right);
+    }
+
     /// For every word w of a feature's lanes, the sums over the present features of its even
     /// lanes (at 2w) and of its odd lanes shifted down (at 2w + 1): every class's count summed at
     /// once, one addition per word instead of one unpacking per class (about 60 gas saved per

@@ -102,7 +102,18 @@ contract SparsePerceptron is SparseClassifier {
     // so every 4-byte index is below numFeatures.
 
     function _predict(bytes calldata features) internal view override returns (uint256) {
-        int256 scoreScaled = intercept;
+        return _score(features) > 0 ? 1 : 0;
+    }
+
+    /// @dev The margin is the score, signed towards the label: for label 0 a negative score is right.
+    function _assess(bytes calldata features, uint256 label) internal view override returns (int256, bool) {
+        int256 scoreScaled = _score(features);
+        return (_clampMargin(label == 1 ? scoreScaled : -scoreScaled), (scoreScaled > 0) == (label == 1));
+    }
+
+    /// @dev `intercept + Σ weight[f]` over the present features, times WEIGHT_SCALE: class 1 above 0.
+    function _score(bytes calldata features) internal view returns (int256 scoreScaled) {
+        scoreScaled = intercept;
         // Unchecked by construction: fewer than 2^32 int32 weights and an int64 sum stay far
         // below 2^255.
         assembly ("memory-safe") {
@@ -121,7 +132,6 @@ contract SparsePerceptron is SparseClassifier {
                 scoreScaled := add(scoreScaled, signextend(3, shr(shl(5, and(f, 7)), word)))
             }
         }
-        return scoreScaled > 0 ? 1 : 0;
     }
 
     /// @dev A perceptron learns only from mistakes.

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from ..contract import Contract
 
 
+#: ``Classifier.MARGIN_LIMIT``: ``assess`` clamps every margin to ±2^128, so a sum of fewer than
+#: 2^64 margins never overflows an int256 on chain.
+MARGIN_LIMIT = 2**128
+
+
+def clamp_margin(margin: int) -> int:
+    """``margin`` limited to ±``MARGIN_LIMIT``, as ``Classifier._clampMargin``."""
+    return max(-MARGIN_LIMIT, min(MARGIN_LIMIT, margin))
+
+
 @dataclass(frozen=True)
 class Chunked:
     """A parameter table loaded by ``function(*leading, offset, items[offset:offset + n])`` calls.
@@ -69,6 +79,16 @@ class OnChainModel:
         """``_predict_sample`` of every row of ``X`` (from ``to_batch``), computed for all at once."""
         raise NotImplementedError
 
+    def _assess_sample(self, sample: tuple[int, ...], label: int) -> tuple[int, bool]:
+        """The contract's ``assess`` of one compact sample and class index: ``(margin, right)``.
+
+        ``right`` is exactly ``_predict_sample(sample) == label``; ``margin`` is the model's signed
+        preference for ``label`` over the best other class (> 0 prefers the label), in the model's
+        own integer units, clamped to ±``MARGIN_LIMIT``. A prediction market scores data by these
+        margins, so they must equal the chain's to the last unit.
+        """
+        raise NotImplementedError
+
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         """Apply the contract's ``update`` to one compact sample and class index."""
         raise NotImplementedError
@@ -106,6 +126,15 @@ class OnChainModel:
         NumPy/SciPy arithmetic that gives exactly ``_predict_sample`` of each."""
         self._check_fitted()
         return np.asarray(self._predict_batch(self.to_batch(X)), dtype=int)
+
+    def assess(self, X: Any, y: Any) -> list[tuple[int, bool]]:
+        """``(margin, right)`` for each labelled sample, exactly as the contract's ``assess``: the
+        signed preference for the label over the best other class (clamped to ±``MARGIN_LIMIT``)
+        and whether ``predict`` gives the label."""
+        self._check_fitted()
+        samples = self.to_samples(X)
+        labels = _samples.one_label_each(samples, _samples.labels(y, self.n_classes_))
+        return [self._assess_sample(sample, label) for sample, label in zip(samples, labels)]
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy on ``X`` and ``y``."""

@@ -69,6 +69,13 @@ class DeployedModel:
         """The contract's prediction for one sample (a free call)."""
         return int(self.contract.predict(self._encode(self._to_sample(x))))
 
+    def assess(self, x: Any, y: int) -> tuple[int, bool]:
+        """The contract's ``(margin, right)`` for one labelled sample (a free call): its signed
+        preference for ``y`` over the best other class, and whether it predicts ``y``."""
+        (label,) = _samples.labels([y], self.n_classes)
+        margin, right = self.contract.assess(self._encode(self._to_sample(x)), label)
+        return int(margin), bool(right)
+
     def update(self, x: Any, y: int, *, sender: str | None = None) -> TxRecord:
         """Train the on-chain model on one sample (the owner only)."""
         (label,) = _samples.labels([y], self.n_classes)

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ConfigError, real_number, whole_number
-from ._base import Chunked, OnChainModel, check_estimator_fitted
+from ._base import Chunked, OnChainModel, check_estimator_fitted, clamp_margin
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+; annotations only, so 3.10 runs too
@@ -100,6 +100,10 @@ class _Perceptron(OnChainModel):
 
     def _predict_sample(self, sample: tuple[int, ...]) -> int:
         return 1 if self._score(sample) > 0 else 0
+
+    def _assess_sample(self, sample: tuple[int, ...], label: int) -> tuple[int, bool]:
+        score = self._score(sample)  # signed towards the label: for label 0 a negative score is right
+        return clamp_margin(score if label == 1 else -score), (score > 0) == (label == 1)
 
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         if self._predict_sample(sample) == label:

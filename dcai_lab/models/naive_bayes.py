@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, real_number, whole_number
-from ._base import Chunked, OnChainModel, check_estimator_fitted
+from ._base import MARGIN_LIMIT, Chunked, OnChainModel, check_estimator_fitted
 
 #: Fixed-point scale of the smoothing α (``NaiveBayes.ALPHA_SCALE``): 1.0 is stored as 1e9.
 ALPHA_SCALE = 10**9
@@ -174,6 +174,18 @@ class NaiveBayes(OnChainModel):
         # The first of the highest scores; a class without samples never wins, and with none at all
         # every score is NO_SAMPLES_SCORE and the answer is class 0.
         return scores.index(max(scores))
+
+    def _assess_sample(self, sample: tuple[int, ...], label: int) -> tuple[int, bool]:
+        """The label's score minus the best other class's, among classes with samples: −MARGIN_LIMIT
+        when the label's class has none, +MARGIN_LIMIT when no other class has any."""
+        scores = self._scores(sample)
+        right = scores.index(max(scores)) == label
+        others = [s for c, s in enumerate(scores) if c != label and s != NO_SAMPLES_SCORE]
+        if scores[label] == NO_SAMPLES_SCORE:
+            return -MARGIN_LIMIT, right
+        if not others:
+            return MARGIN_LIMIT, right
+        return scores[label] - max(others), right  # within ±2^58: no clamp needed
 
     def _predict_batch(self, X) -> np.ndarray:
         classes = np.flatnonzero(self.class_count_)  # a class without samples is never predicted

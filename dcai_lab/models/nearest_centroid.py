@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError, whole_number
 from . import _samples
-from ._base import Chunked, OnChainModel, check_estimator_fitted
+from ._base import Chunked, OnChainModel, check_estimator_fitted, clamp_margin
 from ._samples import SCALE
 
 #: ``NearestCentroid.COORDINATES_PER_WORD``: int64 coordinates packed into one storage word.
@@ -70,6 +70,12 @@ class NearestCentroid(OnChainModel):
     def _predict_sample(self, sample: tuple[int, ...]) -> int:
         distances = self._squared_distances(sample)
         return distances.index(min(distances))  # the first minimum: ties go to the lower class
+
+    def _assess_sample(self, sample: tuple[int, ...], label: int) -> tuple[int, bool]:
+        """The nearest other class's squared distance minus the label's (SCALE² units)."""
+        distances = self._squared_distances(sample)
+        nearest_other = min(d for c, d in enumerate(distances) if c != label)
+        return clamp_margin(nearest_other - distances[label]), distances.index(min(distances)) == label
 
     def _predict_batch(self, X: np.ndarray) -> np.ndarray:
         largest = max((max(-int(a.min()), int(a.max())) for a in (X, self.centroids_) if a.size), default=0)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, whole_number
-from ._base import Chunked, OnChainModel
+from ._base import Chunked, OnChainModel, clamp_margin
 from .nearest_centroid import fit_labels, sklearn_centroids
 
 #: ``SparseNearestCentroid.LANES_PER_WORD``: uint32 count lanes packed into one storage word.
@@ -77,6 +77,15 @@ class SparseNearestCentroid(OnChainModel):
     def _predict_sample(self, sample: tuple[int, ...]) -> int:
         distances = self._squared_distances(sample)
         return distances.index(min(distances))  # the first minimum: ties go to the lower class
+
+    def _assess_sample(self, sample: tuple[int, ...], label: int) -> tuple[int, bool]:
+        """The nearest other class's distance minus the label's, each rounded down to 32 fraction
+        bits (⌊numerator · 2^32 / denominator⌋, as the contract does); ``right`` from the exact
+        fractions, as ``predict`` compares them."""
+        distances = self._squared_distances(sample)
+        rounded = [(d.numerator << 32) // d.denominator for d in distances]
+        nearest_other = min(r for c, r in enumerate(rounded) if c != label)
+        return clamp_margin(nearest_other - rounded[label]), distances.index(min(distances)) == label
 
     def _predict_batch(self, X) -> np.ndarray:
         """Every row's class, comparing the exact fractions ``numerator / n²`` across classes by

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from dcai_lab.datasets import load_digits, load_sentiment
 from dcai_lab.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
+from dcai_lab.models._base import MARGIN_LIMIT
 from dcai_lab.models._samples import pack
 
 #: Settings of the property tests that deploy on the test's ``lab``: every example runs inside
@@ -162,6 +163,22 @@ class ModelChecks:
                 self.update_both(handle, model, x, label)
             self.assert_same_parameters(handle, model, also=also)
             self.assert_predictions_agree(handle, model, [x for x, _ in updates])
+
+    def random_assessments_agree(self, data: st.DataObject, models: st.SearchStrategy, samples: Samples, *,
+                                 max_samples: int) -> None:
+        """Draw a twin and up to ``max_samples`` labelled samples; deployed, the contract's ``assess``
+        of each equals the twin's to the unit, the margin lies within ±MARGIN_LIMIT, and ``right``
+        says whether both predict the label."""
+        model = data.draw(models)
+        labels = st.integers(0, model.n_classes_ - 1)
+        labelled = data.draw(st.lists(st.tuples(samples(model.n_features), labels), min_size=1, max_size=max_samples))
+        with self.lab.anchor():
+            handle = self.lab.deploy(model)
+            for x, label in labelled:
+                margin, right = handle.assess(x, label)
+                assert (margin, right) == model.assess([x], [label])[0]
+                assert -MARGIN_LIMIT <= margin <= MARGIN_LIMIT
+                assert right == (handle.predict(x) == label) == (model.predict([x])[0] == label)
 
     def assert_as_accurate_as_sklearn(self, model: Any, estimator: Any, split: Split, *, on_chain: int) -> None:
         """Fitted on the same training data, the twin scores within a point of the scikit-learn

@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from dcai_lab.datasets import load_breast_cancer
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SCALE, DensePerceptron
+from dcai_lab.models._base import MARGIN_LIMIT
 from dcai_lab.models._perceptron import WEIGHT_SCALE
 
 from .conftest import LAB_PROPERTY, pack_values, with_parameters
@@ -62,6 +63,36 @@ def test_predictions_match_twin_on_random_models(checks, data):
 @given(data=st.data())
 def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
     checks.random_updates_agree(data, models(), samples, also=("learning_rate",), mistake_driven=True)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_assessments_match_twin_on_random_models(checks, data):
+    checks.random_assessments_agree(data, models(), samples, max_samples=5)
+
+
+def test_margin_is_the_exact_score_signed_towards_the_label(lab):
+    model = make_model([WEIGHT_SCALE, 2 * WEIGHT_SCALE], intercept=-WEIGHT_SCALE)
+    handle = lab.deploy(model)
+    # score of [2, 0.25] at WEIGHT_SCALE·SCALE: (-1 + 2 + 0.5) · 1e15
+    assert handle.assess([2.0, 0.25], 1) == model.assess([[2.0, 0.25]], [1])[0] == (1_500_000 * SCALE, True)
+    assert handle.assess([2.0, 0.25], 0) == model.assess([[2.0, 0.25]], [0])[0] == (-1_500_000 * SCALE, False)
+
+
+def test_a_score_of_exactly_zero_has_margin_zero_and_is_right_only_for_class_zero(lab):
+    model = make_model([WEIGHT_SCALE, 2 * WEIGHT_SCALE], intercept=0)
+    handle = lab.deploy(model)
+    assert handle.assess([2.0, -1.0], 0) == model.assess([[2.0, -1.0]], [0])[0] == (0, True)
+    assert handle.assess([2.0, -1.0], 1) == model.assess([[2.0, -1.0]], [1])[0] == (0, False)
+
+
+def test_a_score_beyond_the_margin_limit_is_clamped(lab):
+    model = make_model([INT64_MAX] * 8)
+    handle = lab.deploy(model)
+    x = [9e9] * 8  # each product near 2^126: the score is near 2^129
+    assert model._score(model.to_sample(x)) > MARGIN_LIMIT
+    assert handle.assess(x, 1) == model.assess([x], [1])[0] == (MARGIN_LIMIT, True)
+    assert handle.assess(x, 0) == model.assess([x], [0])[0] == (-MARGIN_LIMIT, False)
 
 
 def test_larger_model_matches_twin_after_updates(lab, checks):

@@ -14,6 +14,7 @@ from dcai_lab.datasets import load_digits
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import NaiveBayes
 from dcai_lab.models.naive_bayes import ALPHA_SCALE, MAX_COUNT, NO_SAMPLES_SCORE, log2_scaled, log_product
+from dcai_lab.models._base import MARGIN_LIMIT
 from dcai_lab.models._samples import pack_features
 
 from .conftest import DIGITS_INK_THRESHOLD, LAB_PROPERTY, count_tables, sparse_samples, with_parameters
@@ -105,6 +106,12 @@ def test_scores_match_twin_exactly_on_random_models(lab, data):
 
 @LAB_PROPERTY
 @given(data=st.data())
+def test_assessments_match_twin_on_random_models(checks, data):
+    checks.random_assessments_agree(data, models(), sparse_samples, max_samples=4)
+
+
+@LAB_PROPERTY
+@given(data=st.data())
 def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
     checks.random_updates_agree(data, models(), sparse_samples, also=("alpha_scaled",))
 
@@ -159,6 +166,51 @@ def test_untrained_model_predicts_class_zero(lab):
     handle = lab.deploy(make_model([[0, 0, 0]] * 3, [0, 0, 0]))
     assert handle.predict([0, 1, 2]) == 0
     assert handle.contract.scores(pack_features([0, 1, 2])) == [NO_SAMPLES_SCORE] * 3
+
+
+# -- how right it is ----------------------------------------------------------------------------------
+
+def test_margin_is_the_label_score_minus_the_best_other_among_three_classes(lab):
+    model = make_model([[3, 0, 2, 1], [0, 0, 4, 4], [1, 1, 1, 1]], [3, 4, 1])
+    handle = lab.deploy(model)
+    x = [0, 2]
+    scores = handle.contract.scores(pack_features(x))
+    assert len(set(scores)) == 3  # no ties: each label has its own best other class
+    for label in range(3):
+        best_other = max(s for c, s in enumerate(scores) if c != label)
+        expected = (scores[label] - best_other, handle.predict(x) == label)
+        assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
+    assert sum(right for _, right in model.assess([x] * 3, [0, 1, 2])) == 1
+
+
+def test_equal_scores_have_margin_zero_and_the_lower_class_is_right(lab):
+    model = make_model([[1, 2], [3, 1], [3, 1]], [3, 4, 4])
+    handle = lab.deploy(model)
+    # classes 1 and 2 are identical and beat class 0 on feature 0
+    assert handle.assess([0], 1) == model.assess([[0]], [1])[0] == (0, True)
+    assert handle.assess([0], 2) == model.assess([[0]], [2])[0] == (0, False)
+
+
+def test_a_label_without_samples_has_the_lowest_margin(lab):
+    model = make_model([[0, 0], [1, 5], [2, 1]], [0, 5, 3])
+    handle = lab.deploy(model)
+    assert handle.assess([0], 0) == model.assess([[0]], [0])[0] == (-MARGIN_LIMIT, False)
+    # class 0 has no samples, so it is no rival: class 1's margin is over class 2 alone
+    scores = handle.contract.scores(pack_features([0]))
+    assert handle.assess([0], 1)[0] == model.assess([[0]], [1])[0][0] == scores[1] - scores[2]
+
+
+def test_a_label_with_no_rival_with_samples_has_the_highest_margin(lab):
+    model = make_model([[0, 0], [1, 5]], [0, 5])
+    handle = lab.deploy(model)
+    assert handle.assess([0], 1) == model.assess([[0]], [1])[0] == (MARGIN_LIMIT, True)
+
+
+def test_an_untrained_model_rates_every_label_lowest_yet_predicts_class_zero(lab):
+    model = make_model([[0, 0]] * 3, [0, 0, 0])
+    handle = lab.deploy(model)
+    assert [handle.assess([1], c) for c in range(3)] == model.assess([[1]] * 3, [0, 1, 2]) == \
+        [(-MARGIN_LIMIT, True), (-MARGIN_LIMIT, False), (-MARGIN_LIMIT, False)]
 
 
 def test_long_samples_do_not_underflow(lab):

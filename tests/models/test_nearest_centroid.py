@@ -9,6 +9,7 @@ from sklearn.neighbors import NearestCentroid as SklearnNearestCentroid
 from dcai_lab.datasets import load_digits
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SCALE, NearestCentroid
+from dcai_lab.models._base import MARGIN_LIMIT
 from dcai_lab.models.nearest_centroid import MAX_CLASS_COUNT
 
 from .conftest import LAB_PROPERTY, Split, pack_values, with_parameters
@@ -47,6 +48,12 @@ def samples(n_features: int):
 @given(data=st.data())
 def test_predictions_match_twin_on_random_models(checks, data):
     checks.random_predictions_agree(data, models(), samples, max_samples=4)
+
+
+@LAB_PROPERTY
+@given(data=st.data())
+def test_assessments_match_twin_on_random_models(checks, data):
+    checks.random_assessments_agree(data, models(), samples, max_samples=4)
 
 
 @LAB_PROPERTY
@@ -91,6 +98,36 @@ def test_tie_goes_to_the_lower_class(lab):
     handle = lab.deploy(model)
     assert handle.predict([0.0, 1.0]) == model.predict([[0.0, 1.0]])[0] == 1
     assert handle.predict([1.0, 0.0]) == model.predict([[1.0, 0.0]])[0] == 0
+
+
+# -- how right it is ----------------------------------------------------------------------------------
+
+def test_margin_is_the_nearest_other_distance_minus_the_labels_among_three_classes(lab):
+    model = make_model([[SCALE, -2 * SCALE], [0, 0], [3 * SCALE, SCALE]], [1, 2, 3])
+    handle = lab.deploy(model)
+    x = [0.5, -0.75]
+    sample = pack_values(model.to_sample(x))
+    distances = [handle.contract.squaredDistance(sample, c) for c in range(3)]
+    assert len(set(distances)) == 3
+    for label in range(3):
+        nearest_other = min(d for c, d in enumerate(distances) if c != label)
+        expected = (nearest_other - distances[label], handle.predict(x) == label)
+        assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
+
+
+def test_equal_distances_have_margin_zero_and_the_lower_class_is_right(lab):
+    model = make_model([[2 * SCALE, 0], [0, 0], [0, 0]], [1, 1, 1])
+    handle = lab.deploy(model)
+    assert handle.assess([0.0, 1.0], 1) == model.assess([[0.0, 1.0]], [1])[0] == (0, True)
+    assert handle.assess([0.0, 1.0], 2) == model.assess([[0.0, 1.0]], [2])[0] == (0, False)
+
+
+def test_a_margin_beyond_the_limit_is_clamped(lab):
+    model = make_model([[INT64_MAX, INT64_MAX], [INT64_MIN, INT64_MIN]], [1, 1])
+    handle = lab.deploy(model)
+    x = (INT64_MIN, INT64_MIN)  # 2^129 from class 0, on class 1
+    assert handle.contract.assess(pack_values(x), 1) == model._assess_sample(x, 1) == (MARGIN_LIMIT, True)
+    assert handle.contract.assess(pack_values(x), 0) == model._assess_sample(x, 0) == (-MARGIN_LIMIT, False)
 
 
 def test_update_truncates_the_step_toward_the_old_centroid(lab):

@@ -43,6 +43,12 @@ def test_predictions_match_twin_on_random_models(checks, data):
 
 @LAB_PROPERTY
 @given(data=st.data())
+def test_assessments_match_twin_on_random_models(checks, data):
+    checks.random_assessments_agree(data, models(), sparse_samples, max_samples=4)
+
+
+@LAB_PROPERTY
+@given(data=st.data())
 def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
     checks.random_updates_agree(data, models(), sparse_samples)
 
@@ -96,6 +102,38 @@ def test_equal_centroids_over_different_counts_tie_to_the_lower_class(lab):
     handle = lab.deploy(model)
     assert handle.predict([0]) == model.predict([[0]])[0] == 0
     assert handle.predict([1]) == model.predict([[1]])[0] == 2
+
+
+# -- how right it is ----------------------------------------------------------------------------------
+
+def test_margin_is_the_nearest_other_rounded_distance_minus_the_labels_among_three_classes(lab):
+    model = make_model([[1, 2, 0], [3, 0, 3], [0, 1, 1]], [3, 4, 2])
+    handle = lab.deploy(model)
+    x = [0, 2]
+    distances = [handle.contract.squaredDistance(pack_features(x), c) for c in range(3)]
+    rounded = [numerator * 2**32 // denominator for numerator, denominator in distances]
+    assert len(set(rounded)) == 3
+    for label in range(3):
+        nearest_other = min(d for c, d in enumerate(rounded) if c != label)
+        expected = (nearest_other - rounded[label], handle.predict(x) == label)
+        assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
+
+
+def test_an_exact_tie_has_margin_zero_and_the_lower_class_is_right(lab):
+    model = make_model([[1, 0], [2, 0], [0, 1]], [2, 4, 1])  # centroids 1/2 and 2/4: equal
+    handle = lab.deploy(model)
+    assert handle.assess([0], 0) == model.assess([[0]], [0])[0] == (0, True)
+    assert handle.assess([0], 1) == model.assess([[0]], [1])[0] == (0, False)
+
+
+def test_right_comes_from_the_exact_distances_not_the_rounded_margin(lab):
+    # Class 0 is 1 + 2^-34 from [0], class 1 exactly 1: equal once rounded to 32 fraction bits, yet
+    # class 1 is nearer. A rounded comparison would give the tie to class 0.
+    model = make_model([[0, 1], [0, 0]], [2**17, 1])
+    handle = lab.deploy(model)
+    assert handle.predict([0]) == 1
+    assert handle.assess([0], 1) == model.assess([[0]], [1])[0] == (0, True)
+    assert handle.assess([0], 0) == model.assess([[0]], [0])[0] == (0, False)
 
 
 def test_a_class_without_samples_has_the_origin_as_centroid(lab):

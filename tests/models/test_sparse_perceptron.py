@@ -65,6 +65,29 @@ def test_updates_leave_contract_and_twin_with_equal_parameters(checks, data):
     checks.random_updates_agree(data, models(), sparse_samples, also=("learning_rate",), mistake_driven=True)
 
 
+@PROPERTY
+@given(data=st.data())
+def test_assessments_match_twin_on_random_models(checks, data):
+    checks.random_assessments_agree(data, models(), sparse_samples, max_samples=5)
+
+
+def test_margin_is_the_score_signed_towards_the_label(lab):
+    model = make_model([WEIGHT_SCALE, -3 * WEIGHT_SCALE, 2 * WEIGHT_SCALE], intercept=WEIGHT_SCALE // 2)
+    handle = lab.deploy(model)
+    # score of [0, 2]: 0.5 + 1 + 2 = 3.5; of [1]: 0.5 - 3 = -2.5
+    expected = [([0, 2], 1, (3_500_000, True)), ([0, 2], 0, (-3_500_000, False)),
+                ([1], 0, (2_500_000, True)), ([1], 1, (-2_500_000, False))]
+    for x, label, assessment in expected:
+        assert handle.assess(x, label) == model.assess([x], [label])[0] == assessment
+
+
+def test_a_score_of_exactly_zero_has_margin_zero_and_is_right_only_for_class_zero(lab):
+    model = make_model([WEIGHT_SCALE, -WEIGHT_SCALE, 0], intercept=0)
+    handle = lab.deploy(model)
+    assert handle.assess([0, 1], 0) == model.assess([[0, 1]], [0])[0] == (0, True)
+    assert handle.assess([0, 1], 1) == model.assess([[0, 1]], [1])[0] == (0, False)
+
+
 def test_larger_model_matches_twin_after_updates(lab, checks):
     rng = np.random.default_rng(3)
     model = make_model([int(v) for v in rng.integers(-2 * WEIGHT_SCALE, 2 * WEIGHT_SCALE, 1000)], 250_000)
