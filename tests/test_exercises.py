@@ -172,9 +172,11 @@ def test_sponsored(lab, small_game, capsys):
 
 @pytest.fixture
 def small_market(lab):
-    """A finished prediction market on the four-word perceptron: price 2 * 10**16 wei per test sample, fee
-    10**15; the evaluation set is [0], [1], [2], [3] labelled 1, 0, 1, 0. Alice's one contribution, [2] as 1,
-    scored 0 (it fixes [2] and breaks [3]), so the model left behind predicts 1, 0, 1, 1."""
+    """A finished prediction market on the four-word perceptron (weights 1e6, −1e6, 0, 0; intercept 0), fee
+    10**15; the evaluation set is [0], [1], [2], [3] labelled 1, 0, 1, 0: margins 1e6, 1e6, 0, 0, so the
+    margin scale is 1e6, the points 1,000 + 1,000 + 0 + 0 and the price 8 * 10**16 / (4,000 − 2,000) =
+    4 * 10**13 wei per point. Alice's one contribution, [2] as 1, adds 1e6 to w2 and the intercept: [1]
+    drops to 0 points and [3] to −1,000 while [2] rises to 1,000, so it scores −1,000 and is undone."""
     from dcai_lab.incentives.prediction_market import PredictionMarket
     from dcai_lab.models import SparsePerceptron
 
@@ -190,10 +192,11 @@ def small_market(lab):
 
 
 def test_payout(small_market, capsys):
+    assert small_market.scores() == [-1_000] and small_market.contract.pricePerPoint() == 4 * 10**13
     stake, at_risk = 2 * 10**16, 2 * 10**16 - 10**15
-    right = at_risk + at_risk  # a score of 3 is worth 6 * 10**16, capped at what is at risk
-    for answer in (None, 0.038, stake + at_risk, at_risk + 6 * 10**16, right - 1, right):
-        exercises.check_payout(small_market, stake, 3, answer)
+    right = at_risk + at_risk  # a score of 3,000 is worth 1.2 * 10**17 wei, capped at what is at risk
+    for answer in (None, 0.038, stake + at_risk, at_risk + 3_000 * 4 * 10**13, right - 1, right):
+        exercises.check_payout(small_market, stake, 3_000, answer)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "not yet: set dave_withdraws to a whole number of wei."
     assert out[1].startswith("not yet: 0.038 is not a whole number")
@@ -202,7 +205,7 @@ def test_payout(small_market, capsys):
 
 
 def test_payout_of_a_loss(small_market, capsys):
-    exercises.check_payout(small_market, 5 * 10**16, -1, 5 * 10**16 - 10**15 - 2 * 10**16)
+    exercises.check_payout(small_market, 5 * 10**16, -100, 5 * 10**16 - 10**15 - 100 * 4 * 10**13)
     assert capsys.readouterr().out == "correct\n"
 
 
@@ -217,15 +220,17 @@ def test_drawn_piece(lab, small_market, capsys):
 
 
 def test_next_losers(small_market, capsys):
-    # After the market: [1] as 1 breaks [1] (score -1, twice), [3] as 1 changes nothing, [3] as 0 fixes [3]
-    # (+1), [0] as 1 changes nothing. Two would lose; four score 0 or less; one would gain.
+    # After the market (the model as it started): [1] as 1 moves w1 and the intercept by +1e6: [1] and
+    # [3] go from 1,000 and 0 points to −1,000 each, [2] from 0 to 1,000 (−2,000, twice). [3] as 1
+    # moves w3 and the intercept: [1] to 0, [2] to 1,000, [3] to −1,000 (−1,000). [3] as 0 and [0] as 1
+    # are already predicted: no change (0). Three would lose; five score 0 or less; none would gain.
     X, y = [[1], [1], [3], [3], [0]], [1, 1, 1, 0, 1]
-    for answer in (None, 4, 1, 3, 2):
+    for answer in (None, 5, 0, 2, 3):
         exercises.check_next_losers(small_market, X, y, answer)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "not yet: set losers to a whole number: how many candidates would score below 0."
     assert "counts the scores of 0 too" in out[1] and "counts the ones that would gain" in out[2]
-    assert out[3].startswith("not yet: 3 is not it;") and out[4] == "correct"
+    assert out[3].startswith("not yet: 2 is not it;") and out[4] == "correct"
 
 
 def test_usd_cost(lab, jar, capsys):

@@ -235,8 +235,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     error MalformedPiece(uint256 index, uint256 offset);
     /// @notice The revealed pieces hold `actual` bytes, more than the `declared` total.
     error PiecesTooLarge(uint256 actual, uint256 declared);
-    /// @notice Evaluating the initial model used `gasUsed`, more than EVALUATION_GAS_LIMIT.
-    error EvaluationTooCostly(uint256 gasUsed, uint256 limit);
+    /// @notice Evaluating the initial model needs more than `limit` gas (EVALUATION_GAS_LIMIT): it
+    /// was stopped there.
+    error EvaluationTooCostly(uint256 limit);
     /// @notice The chosen piece is drawn from the commit block's hash, readable from block
     /// `readyAt` on.
     error DrawNotReady(uint256 readyAt);
@@ -401,12 +402,14 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         // Every margin is kept in memory: the scale needs them all before any is turned into points.
         int256[] memory margins = new int256[](count);
         uint256 gasBefore = gasleft();
+        // Stop as soon as the evaluation has used more than its limit, not after the whole set.
+        uint256 gasFloor = gasBefore > EVALUATION_GAS_LIMIT ? gasBefore - EVALUATION_GAS_LIMIT : 0;
         (uint256 correct, uint256 sumOfMagnitudes, uint256 k) = (0, 0, 0);
         for (uint256 j = 0; j < pieces.length; j++) {
-            (correct, sumOfMagnitudes, k) = _assessPiece(pieces[j], margins, correct, sumOfMagnitudes, k);
+            (correct, sumOfMagnitudes, k) = _assessPiece(pieces[j], margins, correct, sumOfMagnitudes, k, gasFloor);
         }
         uint256 used = gasBefore - gasleft();
-        if (used > EVALUATION_GAS_LIMIT) revert EvaluationTooCostly(used, EVALUATION_GAS_LIMIT);
+        if (used > EVALUATION_GAS_LIMIT) revert EvaluationTooCostly(EVALUATION_GAS_LIMIT);
         for (uint256 j = 0; j < pieces.length; j++) {
             emit PieceRevealed(_pieceIndex(j), pieces[j]);
         }
@@ -436,7 +439,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     function measureEvaluation(bytes calldata piece) external view returns (uint256 correct, uint256 gasUsed) {
         int256[] memory margins = new int256[](_checkPiece(piece, 0));
         uint256 gasBefore = gasleft();
-        (correct,,) = _assessPiece(piece, margins, 0, 0, 0);
+        (correct,,) = _assessPiece(piece, margins, 0, 0, 0, 0);
         gasUsed = gasBefore - gasleft();
     }
 
@@ -753,15 +756,18 @@ abstract contract PredictionMarket is CollaborativeTrainer {
 
     /// @dev Assess the current model on every sample of a piece: store the margins in `margins`
     /// from index `k` on, and add the right answers and the margins' magnitudes to the totals.
+    /// Reverts with `EvaluationTooCostly` once less than `gasFloor` gas is left.
     function _assessPiece(
         bytes calldata piece,
         int256[] memory margins,
         uint256 correct,
         uint256 sumOfMagnitudes,
-        uint256 k
+        uint256 k,
+        uint256 gasFloor
     ) private view returns (uint256, uint256, uint256) {
         uint256 offset = _SALT_BYTES;
         while (offset < piece.length) {
+            if (gasleft() < gasFloor) revert EvaluationTooCostly(EVALUATION_GAS_LIMIT);
             (bytes calldata sample, uint256 label, uint256 end) = _sampleAt(piece, offset);
             (int256 margin, bool right) = _assess(sample, label);
             if (right) correct += 1;

@@ -655,7 +655,7 @@ def market_process_with_too_little_gas(w):
 def market_score_step_called_directly(w):
     market = w.scoring((NEUTRAL, 1))
     sample, pieces = encoded(market, NEUTRAL), _evaluation(market)
-    return lambda: market.contract.scoreStep(sample, 1, pieces, 0, sender=w.a.mallory), {"caller": w.a.mallory}
+    return lambda: market.contract.scoreStep(sample, 1, pieces, 0, 0, sender=w.a.mallory), {"caller": w.a.mallory}
 
 
 def market_score_of_unscored(w):

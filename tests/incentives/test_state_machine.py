@@ -34,6 +34,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -59,11 +60,13 @@ from dcai_lab.incentives.prediction_market import (
     MAX_EVALUATION_BYTES,
     MAX_PIECES,
     MAX_SAMPLE_BYTES,
+    SAMPLE_POINTS,
     MarketEntry,
     MarketOutcome,
     Phase,
     Piece,
     PredictionMarket,
+    evaluate,
     lapsed_outcome,
     market_outcome,
     right_answers,
@@ -733,9 +736,9 @@ class PredictionMarketMachine(_Machine):
 
     The ledger's scores, payouts and model come from the twin (``market_outcome`` on the
     contributions scored so far, with the scorer of each); invariants hold the twin to the
-    header's rules (kept iff score ≥ 0, payouts of the score's sign capped by the stake, gains
-    within the bounty, the model the replay of the kept contributions and never worse than the
-    baseline) and the chain to the ledger."""
+    header's rules (kept only if the score ≥ 0, payouts of the score's sign capped by the stake,
+    gains within the bounty, the model the replay of the kept contributions and never worse than
+    the baseline, in right answers or in points) and the chain to the ledger."""
 
     machine = "PredictionMarket"
 
@@ -774,10 +777,11 @@ class PredictionMarketMachine(_Machine):
         self.chosen: int | None = None
         self.chosen_bytes = self.participation_end = self.reveal_deadline = 0
         self.evaluation: list[tuple[tuple[int, ...], int]] = []
-        self.baseline = self.price = 0
+        self.baseline = self.baseline_points = self.scale = self.price = 0
         self.entries: list[Contribution] = []
         self.credit = {a: 0 for a in self.lab.accounts}
-        self.processed, self.correct = 0, 0
+        self.processed, self.correct, self.points = 0, 0, 0
+        self.model = copy.deepcopy(self.initial)  # the ledger's replay of the kept contributions
         self.scorers: list[str] = []
         self.outcome: MarketOutcome | None = None  # the twin on the contributions scored so far
 
@@ -934,16 +938,24 @@ class PredictionMarketMachine(_Machine):
             return
         indices = [i for i in range(len(self.pieces)) if i != self.chosen]
         self.evaluation = [(s, label) for i in indices for s, label in zip(self.split[i].samples, self.split[i].labels)]
+        # Rule 4, from the header's formulas.
         self.baseline = self.correct = right_answers(self.initial, self.evaluation)
-        self.price = self.bounty // len(self.evaluation)
+        self.scale = max(1, 2 * sum(abs(self.initial._assess_sample(s, y)[0]) for s, y in self.evaluation)
+                         // len(self.evaluation))
+        self.baseline_points = self.points = sum(
+            max(-SAMPLE_POINTS, min(SAMPLE_POINTS, int(Fraction(m * SAMPLE_POINTS, self.scale))))
+            for m, _ in (self.initial._assess_sample(s, y) for s, y in self.evaluation))
+        self.price = self.bounty // max(len(self.evaluation) * SAMPLE_POINTS - self.baseline_points, 1)
         self._move_on(Phase.SCORING)
         self.outcome = self._twin(0, sender)
-        assert (self.outcome.baseline, self.outcome.price) == (self.baseline, self.price)
+        assert (self.outcome.baseline, self.outcome.baseline_points, self.outcome.margin_scale, self.outcome.price) \
+            == (self.baseline, self.baseline_points, self.scale, self.price)
         revealed = [(e.name, dict(e.args)) for e in tx.events]
         assert revealed[:len(indices)] == [("PieceRevealed", {"index": i, "piece": self.pieces[i]}) for i in indices]
         name, args = revealed[len(indices)]
-        assert (name, args["evaluationSize"], args["baseline"], args["pricePerPoint"]) == (
-            "TestSetRevealed", len(self.evaluation), self.baseline, self.price)
+        assert (name, args["evaluationSize"], args["baseline"], args["baselinePoints"], args["marginScale"],
+                args["pricePerPoint"]) == ("TestSetRevealed", len(self.evaluation), self.baseline,
+                                           self.baseline_points, self.scale, self.price)
         assert 0 < args["evaluationGas"] <= EVALUATION_GAS_LIMIT
         if not self.entries:
             self._finish(revealed[len(indices) + 1:])
@@ -1089,22 +1101,24 @@ class PredictionMarketMachine(_Machine):
         """Contributions ``processed`` … ``end`` − 1 were scored by ``scorer``: check the events, then
         move the ledger on (rules 5 and 6, through the twin)."""
         start, outcome = self.processed, self._twin(end, scorer)
-        expected, correct = [], self.correct
+        expected, correct, points = [], self.correct, self.points
         for i in range(start, end):
             c = self.entries[i]
-            correct += outcome.scores[i] if outcome.kept[i] else 0
+            if outcome.kept[i]:
+                self.model._update_sample(c.sample, c.label)
+                correct, points = right_answers(self.model, self.evaluation), points + outcome.scores[i]
             if i in outcome.skipped:
                 expected.append(("TrainingSkipped", {"id": i}))
             expected.append(("ContributionScored", {
                 "id": i, "contributor": c.contributor, "score": outcome.scores[i], "correct": correct,
-                "payout": outcome.payouts[i], "kept": outcome.kept[i], "scorer": scorer}))
+                "points": points, "payout": outcome.payouts[i], "kept": outcome.kept[i], "scorer": scorer}))
             self.credit[c.contributor] += outcome.payouts[i] - self.fee
             self.credit[scorer] += self.fee
             OUTCOMES[(self.machine, "(contributions scored)", self._kind(outcome, i))] += 1  # not a step
         scored = [(name, {"id": args["id"]} if name == "TrainingSkipped" else args) for name, args in events]
         assert scored[:len(expected)] == expected
-        assert correct == outcome.final
-        self.processed, self.correct, self.outcome = end, correct, outcome
+        assert (correct, points) == (outcome.final, outcome.final_points)
+        self.processed, self.correct, self.points, self.outcome = end, correct, points, outcome
         self.scorers += [scorer] * (end - start)
         assert [self.trainer.contract.scoreOf(i) for i in range(start, end)] == outcome.scores[start:end]
         if end == len(self.entries):
@@ -1118,7 +1132,7 @@ class PredictionMarketMachine(_Machine):
         if i in outcome.skipped:
             return "training refused"
         if not outcome.kept[i]:
-            return "undone, score < 0"
+            return "undone, score < 0" if outcome.scores[i] < 0 else "undone, a right answer lost"
         return "kept, score > 0" if outcome.scores[i] > 0 else "kept, score 0"
 
     def _finish(self, events: list[tuple[str, dict]]) -> None:
@@ -1310,9 +1324,10 @@ class PredictionMarketMachine(_Machine):
             self.provider, self.bounty, self.commit_block, len(self.hashes), self.total_bytes)
         assert (c.chosenPiece(), c.chosenPieceBytes(), c.participationEnd(), c.revealDeadline()) == (
             self.chosen or 0, self.chosen_bytes, self.participation_end, self.reveal_deadline)
-        assert (c.evaluationSize(), c.baseline(), c.pricePerPoint()) == (len(self.evaluation), self.baseline, self.price)
+        assert (c.evaluationSize(), c.baseline(), c.baselinePoints(), c.marginScale(), c.pricePerPoint()) == (
+            len(self.evaluation), self.baseline, self.baseline_points, self.scale, self.price)
         assert c.numContributions() == len(self.entries)
-        assert tuple(c.progress()) == (self.processed, self.correct)
+        assert tuple(c.progress()) == (self.processed, self.correct, self.points)
         assert c.bountyPaid() == (self.outcome.bounty_paid if self.outcome else 0)
         assert {a: c.owed(a) for a in self.credit} == self.credit
         with self.lab.reverts("NotScored") as caught:
@@ -1326,7 +1341,7 @@ class PredictionMarketMachine(_Machine):
     @invariant()
     def model_is_the_replay_of_the_kept_contributions(self):
         """The initial model until scoring; then trained on the kept contributions only, in order;
-        never worse on the test set than the baseline."""
+        never worse on the test set than the baseline, in right answers or in points."""
         replay = copy.deepcopy(self.initial)
         for c, kept in zip(self.entries, self.outcome.kept if self.outcome else []):
             if kept:
@@ -1335,6 +1350,7 @@ class PredictionMarketMachine(_Machine):
         if self.outcome is not None:
             assert learned(self.outcome.model) == learned(replay)
             assert self.baseline <= self.correct == right_answers(replay, self.evaluation)
+            assert self.baseline_points <= self.points == evaluate(replay, self.evaluation, self.scale)[1]
 
     @invariant()
     def payouts_follow_rule_6(self):
@@ -1343,13 +1359,15 @@ class PredictionMarketMachine(_Machine):
         if o is None:
             return
         for i, c in enumerate(self.entries[:self.processed]):
-            score, payout = o.scores[i], o.payouts[i]
-            assert o.kept[i] == (score >= 0 and i not in o.skipped)
-            sign = (score > 0) - (score < 0)
-            assert payout == sign * min(abs(score) * self.price, c.deposit - self.fee)
+            score, payout, at_risk = o.scores[i], o.payouts[i], c.deposit - self.fee
+            assert not o.kept[i] or (score >= 0 and i not in o.skipped)
+            if score < 0:
+                assert payout == -min(-score * self.price, at_risk)
+            else:
+                assert payout == (min(score * self.price, at_risk) if o.kept[i] else 0)
         assert o.bounty_paid == sum(p for p in o.payouts if p > 0) <= self.bounty
         assert o.burned == -sum(p for p in o.payouts if p < 0)
-        assert o.final - o.baseline == sum(s for s, kept in zip(o.scores, o.kept) if kept)
+        assert o.final_points - o.baseline_points == sum(s for s, kept in zip(o.scores, o.kept) if kept)
 
 
 # -- the tests ---------------------------------------------------------------------------------
