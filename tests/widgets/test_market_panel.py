@@ -56,7 +56,7 @@ def test_a_market_from_commitment_to_withdrawal_by_clicks(lab, panel):
     assert trainer.phase == Phase.FINISHED and "Finished:" in panel.payouts.value
     assert "(in " not in panel.deadlines.value  # no countdown to a deadline that no longer matters
     table = panel.table()
-    assert table.loc["alice", "scores"] == "+2" and table.loc["mallory", "scores"] == "-2"
+    assert table.loc["alice", "scores"] == "+664" and table.loc["mallory", "scores"] == "-664"  # points
     assert table.loc["alice", "owed now"] == ether(trainer.owed(a.alice)) != ether(0)
     assert table.loc["alice", "may do now"] == f"withdraw {ether(trainer.owed(a.alice))}"
     owed, before = trainer.owed(a.alice), lab.balance(a.alice)
