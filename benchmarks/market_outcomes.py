@@ -7,8 +7,13 @@ incentive=PredictionMarket(...))``, ``commit``, ``reveal_chosen_piece``, ``add_d
 checks that the twin (``trainer.outcome(initial_model)``) predicts every score, payout, credit and
 the burned wei exactly (mismatches are counted; there must be none), that no wei appears or
 disappears, and that the final model is at least as accurate on the evaluation set as the initial
-one. The same markets are then paid, in pure Python with the twin's models, by two other rules:
+one. The market on chain ("new") scores by points (margins clipped at the margin scale; the
+contract's header). The same markets are then paid, in pure Python with the twin's models, by
+three other rules:
 
+* **count** — the market before points (``git show 445c1a4:contracts/trainers/PredictionMarket.sol``):
+  the same rules, but a score is the change in right answers and the price ⌊bounty / evaluation
+  size⌋ per right answer.
 * **old** — the market before 3d87161 (``git show 4249505:dcai_lab/incentives/prediction_market.py``):
   every contribution is trained on and kept, harmful ones too; score ≥ 0 gets the stake back,
   score < 0 forfeits it; helpful addresses share ``pool = bounty + forfeits`` as
@@ -25,7 +30,7 @@ one. The same markets are then paid, in pure Python with the twin's models, by t
   listed in ../shared/reference/0xDeCA10B.md §2.3), which this script does not copy. Its final
   model is the one training pass over every contribution, as for the old rule.
 
-Neither rule has a scoring fee; the new one takes 1e14 wei of each stake for the scorer.
+Neither old nor paper has a scoring fee; new and count take 1e14 wei of each stake for the scorer.
 
 Shapes (money: bounty 1 ether, stakes of 0.01 ether, min stake 0.01 ether, scoring fee 1e14 wei;
 test set in 5 pieces, one shown first and not scored):
@@ -44,12 +49,12 @@ test set in 5 pieces, one shown first and not scored):
 * **B1-LR / B2-LR** — B1 and B2 with the perceptron learning on chain at a tenth of its
   pre-training rate (``SLOW_RATE``, as the simulation's scenarios do): the fix for a
   learning-rate-1 step's overshoot, measured as the honest data's own effect below.
-* **C1 / C2** — B1-NB and B2-NB with the model fitted on 100 training sentences instead of 2,000:
-  early on its learning curve, where one more true sentence helps the model on average (measured
-  below, "the honest data's own effect"), as it does not for a model fitted on 2,000.
 * **B1-NB / B2-NB** — the same with ``NaiveBayes``. Its on-chain evaluation costs about 21,000 gas
   per sentence, so 600 sentences (12.6 M gas) do not fit the contract's EVALUATION_GAS_LIMIT of
   7 M: these shapes use 375 test sentences drawn per seed (evaluation 300).
+* **C1 / C2** — B1-NB and B2-NB with the model fitted on 100 training sentences instead of 2,000:
+  early on its learning curve, where one more true sentence helps the model on average (measured
+  below, "the honest data's own effect"), as it does not for a model fitted on 2,000.
 
 What is printed per shape: for each rule, the attacker's share of losing markets and its mean,
 min and max profit; the honest contributor's mean profit, share of markets with a gain and share
@@ -61,7 +66,7 @@ market scores them, and the attacker's alone; each honest contribution as one st
 model, as the market trains, and (perceptrons) with the *just-enough* step, the smallest that
 classifies that contribution itself right: the gap between the two is the overshoot of a
 learning-rate-1 step. Last, the winner's curse: the honest contributions alone, greedy (harmful
-ones undone) against keeping every one, each contribution scored on the evaluation set and on
+ones undone) against keeping every one, each contribution's points on the evaluation set and on
 held-out data the market never sees (A: 2,000 fresh samples; B: the training sentences used neither
 for fitting nor as contributions), against the model as that run had it. If keeping only what
 helped on the evaluation set tunes the model to that set, contributions score lower there than on
