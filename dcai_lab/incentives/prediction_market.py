@@ -22,13 +22,13 @@ Frongillo 2011. In short:
 6. **Payouts.** Each contribution pays ``scoring_fee`` to whoever scored it; of the rest ``s``, a
    kept one gains ``min(score · price, s)`` (score > 0, from the bounty), and one with score < 0
    loses ``min(|score| · price, s)`` (burned). The provider gets the unspent bounty back.
+7. **Lapse.** A provider who misses a deadline loses the bounty (burned); every stake comes back.
 
 Why points rather than right answers: one contribution flips few predictions, so its change in
 right answers is mostly noise, and keeping what raised them tunes the model to the test set until
 good data scores below zero as often as bad (the winner's curse). Margins move a little for many
 test samples at once and say reliably which way a contribution pushes the model
 (``benchmarks/market_outcomes.py`` measures both).
-7. **Lapse.** A provider who misses a deadline loses the bounty (burned); every stake comes back.
 
 :func:`market_outcome` is the twin: it computes every score and payout to the wei, without a chain.
 """
