@@ -50,17 +50,12 @@ trainer.add_data_for(signed, sender=grace)""",
     "05_prediction_market.ipynb": {
         "a744dbb2": """\
 at_risk = 2 * 10**16 - trainer.contract.scoringFee()
-dave_withdraws = at_risk + min(3 * trainer.contract.pricePerPoint(), at_risk)""",
+dave_withdraws = at_risk + min(3_000 * trainer.contract.pricePerPoint(), at_risk)""",
         "7ea036e3": """\
 block_hash = lab.w3.eth.get_block(trainer.contract.commitBlock())["hash"]
 piece_of_6 = int.from_bytes(block_hash, "big") % 6""",
         "1eb35ee5": """\
-after_market = trainer.local_model()
-right_now = right_answers(after_market, evaluation)
-losers = 0
-for i in candidates:
-    trial = copy.deepcopy(after_market).partial_fit(data.X_train[i], [int(data.y_train[i])])
-    losers += right_answers(trial, evaluation) < right_now""",
+losers = sum(trainer.would_score(data.X_train[i], int(data.y_train[i])) < 0 for i in candidates)""",
     },
     "06_gas_costs.ipynb": {
         "a0c1e028": """\
