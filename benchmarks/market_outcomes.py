@@ -82,9 +82,9 @@ Profits are in ether, net of the stakes (what an account has after the market mi
     .venv/bin/python benchmarks/market_outcomes.py --jobs 1         # one process (default 2: shapes in parallel)
 
 ``--quick`` runs 3 markets per shape (seeds 0 … 2) instead of ``--markets`` (default 50): a smoke run
-of every code path (about 10 s of CPU), not a measurement. The default run takes about 175 s of CPU,
-most of it the naive Bayes twin's evaluations in Python; shapes run in ``--jobs`` processes, so on
-an idle 2-core machine it takes about 95 s. Each shape prints its wall and CPU seconds.
+of every code path (about 30 s of CPU), not a measurement. The default run takes about 510 s of CPU,
+most of it the naive Bayes twin's margins in Python; shapes run in ``--jobs`` processes (it took
+16 minutes on a 2-core machine shared with other work). Each shape prints its wall and CPU seconds.
 
 Deterministic: market k of a shape uses seed k (data, order, salts); the chain is the lab's
 deterministic revm chain, each market inside ``lab.anchor()``.

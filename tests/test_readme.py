@@ -66,6 +66,7 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
     # The benchmarks run in full, exactly as the README says.
     ".venv/bin/python benchmarks/engines.py": Run(("pyevm", "revm", "rpc")),
     ".venv/bin/python benchmarks/models.py": Run(("SparsePerceptron", "SparseNearestCentroid 10×64")),
+    ".venv/bin/python benchmarks/assess_gas.py": Run(("SparseNearestCentroid", "assess")),
     ".venv/bin/python benchmarks/trainer_speed.py": Run(("handle ÷ engine", "replays identical")),
     ".venv/bin/python benchmarks/trainer_gas.py": Run(("naive Bayes 2×1,000", "deployment transactions")),
     ".venv/bin/dcai-lab gas-snapshot --check": Run(("figures unchanged",)),

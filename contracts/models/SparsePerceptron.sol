@@ -101,8 +101,26 @@ contract SparsePerceptron is SparseClassifier {
     // int32 in lane f % 8 (bits 32·(f % 8) …) of word f / 8. Samples have passed `_checkSample`,
     // so every 4-byte index is below numFeatures.
 
+    // `_predict` repeats `_score`'s loop instead of calling it: the call would cost every prediction
+    // (and every evaluation of a test set) 43 gas, enough to push the prediction market's largest
+    // evaluation past EVALUATION_GAS_LIMIT. Each loop must stay exactly like the other.
     function _predict(bytes calldata features) internal view override returns (uint256) {
-        return _score(features) > 0 ? 1 : 0;
+        int256 scoreScaled = intercept;
+        assembly ("memory-safe") {
+            let words := _weightWords.slot
+            let wordIndex := not(0)
+            let word := 0
+            let end := add(features.offset, features.length)
+            for { let p := features.offset } lt(p, end) { p := add(p, 4) } {
+                let f := shr(224, calldataload(p))
+                if iszero(eq(shr(3, f), wordIndex)) {
+                    wordIndex := shr(3, f)
+                    word := sload(add(words, wordIndex))
+                }
+                scoreScaled := add(scoreScaled, signextend(3, shr(shl(5, and(f, 7)), word)))
+            }
+        }
+        return scoreScaled > 0 ? 1 : 0;
     }
 
     /// @dev The margin is the score, signed towards the label: for label 0 a negative score is right.

@@ -89,6 +89,11 @@ class OnChainModel:
         """
         raise NotImplementedError
 
+    def _assess_batch(self, X: np.ndarray | sp.csr_matrix, labels: list[int]) -> list[tuple[int, bool]]:
+        """``_assess_sample`` of every row of ``X`` (from ``to_batch``) with its label; a model may
+        compute them all at once, to exactly the same integers."""
+        return [self._assess_sample(_samples.batch_row(X, i), label) for i, label in enumerate(labels)]
+
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         """Apply the contract's ``update`` to one compact sample and class index."""
         raise NotImplementedError
@@ -132,9 +137,9 @@ class OnChainModel:
         signed preference for the label over the best other class (clamped to ±``MARGIN_LIMIT``)
         and whether ``predict`` gives the label."""
         self._check_fitted()
-        samples = self.to_samples(X)
-        labels = _samples.one_label_each(samples, _samples.labels(y, self.n_classes_))
-        return [self._assess_sample(sample, label) for sample, label in zip(samples, labels)]
+        batch = self.to_batch(X)
+        labels = _samples.one_label_each(range(batch.shape[0]), _samples.labels(y, self.n_classes_))
+        return self._assess_batch(batch, labels)
 
     def score(self, X: Any, y: Any) -> float:
         """Mean accuracy on ``X`` and ``y``."""

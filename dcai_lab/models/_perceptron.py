@@ -105,6 +105,11 @@ class _Perceptron(OnChainModel):
         score = self._score(sample)  # signed towards the label: for label 0 a negative score is right
         return clamp_margin(score if label == 1 else -score), (score > 0) == (label == 1)
 
+    def _assess_batch(self, X: np.ndarray | sp.csr_matrix, labels: list[int]) -> list[tuple[int, bool]]:
+        scores = self._batch_scores(X)
+        return [(clamp_margin(int(s) if label == 1 else -int(s)), (s > 0) == (label == 1))
+                for s, label in zip(scores.tolist(), labels)]
+
     def _update_sample(self, sample: tuple[int, ...], label: int) -> None:
         if self._predict_sample(sample) == label:
             return

@@ -180,6 +180,17 @@ class ModelChecks:
                 assert -MARGIN_LIMIT <= margin <= MARGIN_LIMIT
                 assert right == (handle.predict(x) == label) == (model.predict([x])[0] == label)
 
+    def assert_margins_over_the_best_other(self, handle: Any, model: Any, x: Any, preference: list[int]) -> None:
+        """For every label, the contract and the twin assess ``x`` as ``preference`` (one number per
+        class, higher preferred; all different, so each label has its own best rival) says: the
+        label's preference minus the best other class's, and right only where the model predicts."""
+        assert len(set(preference)) == len(preference) == model.n_classes_
+        predicted = handle.predict(x)
+        for label in range(model.n_classes_):
+            best_other = max(p for c, p in enumerate(preference) if c != label)
+            expected = (preference[label] - best_other, predicted == label)
+            assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
+
     def assert_as_accurate_as_sklearn(self, model: Any, estimator: Any, split: Split, *, on_chain: int) -> None:
         """Fitted on the same training data, the twin scores within a point of the scikit-learn
         estimator on the test data, and the contract predicts the first ``on_chain`` test rows

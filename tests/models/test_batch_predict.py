@@ -1,6 +1,7 @@
-"""A twin's ``predict`` works on the whole batch at once (NumPy/SciPy) and gives exactly what the
-contract's arithmetic gives sample by sample (``_predict_sample``), on every model, with the
-values at the edges of each fixed-point range and with exact ties; bad input fails as it did."""
+"""A twin's ``predict`` and ``assess`` work on the whole batch at once (NumPy/SciPy) and give exactly
+what the contract's arithmetic gives sample by sample (``_predict_sample``, ``_assess_sample``), on
+every model, with the values at the edges of each fixed-point range and with exact ties; bad input
+fails as it did."""
 
 from __future__ import annotations
 
@@ -30,8 +31,14 @@ def one_at_a_time(model, X) -> list[int]:
 
 
 def assert_batch_is_exact(model, X) -> None:
+    """``predict`` and ``assess`` of the whole batch give exactly the one-sample answers (``assess``
+    with every row labelled each of up to three classes in turn)."""
     predicted = model.predict(X)
     assert predicted.dtype.kind == "i" and predicted.tolist() == one_at_a_time(model, X)
+    samples = model.to_samples(X)
+    for shift in range(min(model.n_classes_, 3)):
+        labels = [(i + shift) % model.n_classes_ for i in range(len(samples))]
+        assert model.assess(X, labels) == [model._assess_sample(s, y) for s, y in zip(samples, labels)]
 
 
 def edgy(small: st.SearchStrategy[int], low: int, high: int) -> st.SearchStrategy[int]:

@@ -170,17 +170,11 @@ def test_untrained_model_predicts_class_zero(lab):
 
 # -- how right it is ----------------------------------------------------------------------------------
 
-def test_margin_is_the_label_score_minus_the_best_other_among_three_classes(lab):
+def test_margin_is_the_label_score_minus_the_best_other_among_three_classes(lab, checks):
     model = make_model([[3, 0, 2, 1], [0, 0, 4, 4], [1, 1, 1, 1]], [3, 4, 1])
     handle = lab.deploy(model)
     x = [0, 2]
-    scores = handle.contract.scores(pack_features(x))
-    assert len(set(scores)) == 3  # no ties: each label has its own best other class
-    for label in range(3):
-        best_other = max(s for c, s in enumerate(scores) if c != label)
-        expected = (scores[label] - best_other, handle.predict(x) == label)
-        assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
-    assert sum(right for _, right in model.assess([x] * 3, [0, 1, 2])) == 1
+    checks.assert_margins_over_the_best_other(handle, model, x, handle.contract.scores(pack_features(x)))
 
 
 def test_equal_scores_have_margin_zero_and_the_lower_class_is_right(lab):

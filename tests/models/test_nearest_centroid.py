@@ -102,17 +102,13 @@ def test_tie_goes_to_the_lower_class(lab):
 
 # -- how right it is ----------------------------------------------------------------------------------
 
-def test_margin_is_the_nearest_other_distance_minus_the_labels_among_three_classes(lab):
+def test_margin_is_the_nearest_other_distance_minus_the_labels_among_three_classes(lab, checks):
     model = make_model([[SCALE, -2 * SCALE], [0, 0], [3 * SCALE, SCALE]], [1, 2, 3])
     handle = lab.deploy(model)
     x = [0.5, -0.75]
     sample = pack_values(model.to_sample(x))
     distances = [handle.contract.squaredDistance(sample, c) for c in range(3)]
-    assert len(set(distances)) == 3
-    for label in range(3):
-        nearest_other = min(d for c, d in enumerate(distances) if c != label)
-        expected = (nearest_other - distances[label], handle.predict(x) == label)
-        assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
+    checks.assert_margins_over_the_best_other(handle, model, x, [-d for d in distances])  # nearer is better
 
 
 def test_equal_distances_have_margin_zero_and_the_lower_class_is_right(lab):

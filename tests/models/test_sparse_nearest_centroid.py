@@ -106,17 +106,13 @@ def test_equal_centroids_over_different_counts_tie_to_the_lower_class(lab):
 
 # -- how right it is ----------------------------------------------------------------------------------
 
-def test_margin_is_the_nearest_other_rounded_distance_minus_the_labels_among_three_classes(lab):
+def test_margin_is_the_nearest_other_rounded_distance_minus_the_labels_among_three_classes(lab, checks):
     model = make_model([[1, 2, 0], [3, 0, 3], [0, 1, 1]], [3, 4, 2])
     handle = lab.deploy(model)
     x = [0, 2]
     distances = [handle.contract.squaredDistance(pack_features(x), c) for c in range(3)]
     rounded = [numerator * 2**32 // denominator for numerator, denominator in distances]
-    assert len(set(rounded)) == 3
-    for label in range(3):
-        nearest_other = min(d for c, d in enumerate(rounded) if c != label)
-        expected = (nearest_other - rounded[label], handle.predict(x) == label)
-        assert handle.assess(x, label) == model.assess([x], [label])[0] == expected
+    checks.assert_margins_over_the_best_other(handle, model, x, [-d for d in rounded])  # nearer is better
 
 
 def test_an_exact_tie_has_margin_zero_and_the_lower_class_is_right(lab):
