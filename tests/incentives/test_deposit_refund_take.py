@@ -53,7 +53,7 @@ REFUND_NOT_BEFORE_TAKE = pytest.mark.parametrize(("refund_wait", "take_wait"), [
 def test_the_rules_refuse_a_refund_wait_not_shorter_than_take_wait(refund_wait, take_wait):
     with pytest.raises(ConfigError, match=rf"refund_wait \({refund_wait} s\) must be shorter than take_wait "
                                           rf"\({take_wait} s\)"):
-        DepositRefundTake(cost_weight=COST_WEIGHT, refund_wait=refund_wait, take_wait=take_wait)
+        drt(refund_wait=refund_wait, take_wait=take_wait)
 
 
 @REFUND_NOT_BEFORE_TAKE
