@@ -1,6 +1,11 @@
 """One scripted scenario on every engine: identical results, events, state and gas; and running
 out of gas reads the same everywhere; and every engine says how a contract was created.
 
+"State" is every account's balance and nonce, both contracts' code, and every storage slot the
+scenario touched: each contract's first four slots (a counter at 0, a mapping's base at 1, 2 and 3
+unused) and the mapping entries of every lab account (``TipJar.tippedBy``) and of every word the
+scenario counted or tried to count (``WordCounter.seen``), the words of the undone what-if included.
+
 The rpc engine runs against a real anvil node started by the test on a free loopback port.
 """
 
@@ -15,6 +20,15 @@ from dcai_lab.engines._base import TX_GAS_CAP, Creation
 from dcai_lab.errors import OutOfGasError
 
 ETHER = 10**18
+#: Both contracts keep their mapping (TipJar.tippedBy, WordCounter.seen) at slot 1.
+MAPPING_SLOT = 1
+#: Every word the scenario counts, tries to count (1,000 is out of the vocabulary) or counts in the what-if.
+WORDS_TOUCHED = sorted({1, 2, 3, 5, 999, 1_000, *range(50)})
+
+
+def mapping_slot(key: int, base: int = MAPPING_SLOT) -> int:
+    """Where Solidity keeps ``mapping[key]`` of a mapping declared at slot ``base``: keccak(key . base)."""
+    return int.from_bytes(keccak(key.to_bytes(32, "big") + base.to_bytes(32, "big")), "big")
 
 
 def scenario(lab: Lab) -> dict:
@@ -57,7 +71,12 @@ def scenario(lab: Lab) -> dict:
                   jar.tippedBy(a.bob), jar.tipCount()],
         "balances": [lab.balance(x) for x in [*a, jar, words]],
         "nonces": [engine.nonce(x) for x in a],
-        "storage": [engine.storage_at(c.address, slot) for c in (jar, words) for slot in range(4)],
+        "storage": {
+            **{f"TipJar[{slot}]": engine.storage_at(jar.address, slot) for slot in range(4)},
+            **{f"WordCounter[{slot}]": engine.storage_at(words.address, slot) for slot in range(4)},
+            **{f"TipJar.tippedBy[{x.alias}]": engine.storage_at(jar.address, mapping_slot(int(x, 16))) for x in a},
+            **{f"WordCounter.seen[{w}]": engine.storage_at(words.address, mapping_slot(w)) for w in WORDS_TOUCHED},
+        },
         "code": [engine.code(c.address) for c in (jar, words)],
         # Logs read back from the chain, as trainers rebuild their datasets: the what-if's are gone.
         "logs": [(log.address, log.topics, log.data, log.block_number, log.timestamp)
@@ -79,6 +98,12 @@ def test_the_scenario_exercises_what_it_claims(reference):
     assert reference["views"][:2] == [5, 2]  # seen[1] + seen[2] + seen[5]; the what-if count was undone
     emitted = [e for t in reference["transactions"] for e in t[10]]
     assert len(reference["logs"]) == len(emitted) > 0  # every kept event, none of the undone ones
+    storage = reference["storage"]
+    assert (storage["TipJar[0]"], storage["WordCounter[0]"]) == (2, 2)  # tipCount, samples
+    assert storage["TipJar.tippedBy[bob]"] == reference["views"][4] == 3  # the slot is the mapping's entry
+    assert storage["TipJar.tippedBy[alice]"] == reference["views"][3] == 0  # forgotten (deleted)
+    assert [storage[f"WordCounter.seen[{w}]"] for w in (1, 2, 3, 5, 999)] == [1, 3, 1, 1, 1]
+    assert storage["WordCounter.seen[10]"] == storage["WordCounter.seen[1000]"] == 0  # undone, refused
 
 
 def test_revm_matches_pyevm(reference):

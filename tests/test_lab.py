@@ -15,7 +15,7 @@ def jar(lab):
     return lab.deploy_contract("TipJar", 86_400)
 
 
-def test_two_labs_are_identical_chains():
+def test_two_labs_start_with_the_same_accounts_addresses_and_clock():
     first, second = Lab(), Lab()
     assert list(first.accounts) == list(second.accounts)
     a, b = first.deploy_contract("TipJar", 60), second.deploy_contract("TipJar", 60)

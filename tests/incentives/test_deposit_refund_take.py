@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from dcai_lab.errors import ConfigError
+from dcai_lab.incentives import DepositRefundTake
 from dcai_lab.incentives.deposit_refund_take import deposit_cost
 
 from .conftest import BAD, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, REFUND_WAIT, TAKE_WAIT, drt, sparse_twin
@@ -28,6 +30,44 @@ def ready_to_take(lab, c, *, after: int) -> None:
 def taken(lab) -> int:
     (event,) = [e for e in lab.last_tx.events if e.name == "Taken"]
     return event.args["amount"]
+
+
+def unchecked(**waits: int) -> DepositRefundTake:
+    """The tests' rules with ``waits`` set past the Python check, to reach the contract's own."""
+    rules = drt()
+    for name, seconds in waits.items():
+        object.__setattr__(rules, name, seconds)
+    return rules
+
+
+# -- the waits -------------------------------------------------------------------------------------
+
+#: (refund_wait, take_wait) pairs that break "refund_wait < take_wait" (at equality anyone could take
+#: a deposit the model agrees with in the instant its contributor may first refund it).
+REFUND_NOT_BEFORE_TAKE = pytest.mark.parametrize(("refund_wait", "take_wait"), [
+    (TAKE_WAIT, TAKE_WAIT), (TAKE_WAIT + 1, TAKE_WAIT),
+], ids=["equal", "longer"])
+
+
+@REFUND_NOT_BEFORE_TAKE
+def test_the_rules_refuse_a_refund_wait_not_shorter_than_take_wait(refund_wait, take_wait):
+    with pytest.raises(ConfigError, match=rf"refund_wait \({refund_wait} s\) must be shorter than take_wait "
+                                          rf"\({take_wait} s\)"):
+        drt(refund_wait=refund_wait, take_wait=take_wait)
+
+
+@REFUND_NOT_BEFORE_TAKE
+def test_the_contract_refuses_a_refund_wait_not_shorter_than_take_wait(revm_lab, refund_wait, take_wait):
+    sent = len(revm_lab.transactions)
+    with revm_lab.reverts("InvalidParameters") as caught:
+        revm_lab.deploy(sparse_twin(), unchecked(refund_wait=refund_wait, take_wait=take_wait))
+    assert caught.error.error_args == {"costWeight": COST_WEIGHT, "refundWait": refund_wait, "takeWait": take_wait}
+    assert len(revm_lab.transactions) == sent + 1, "the creation transaction itself should revert"
+
+
+def test_a_refund_wait_one_second_shorter_than_take_wait_is_accepted_by_both(revm_lab):
+    trainer = revm_lab.deploy(sparse_twin(), drt(refund_wait=TAKE_WAIT - 1))
+    assert (trainer.contract.refundWait(), trainer.contract.takeWait()) == (TAKE_WAIT - 1, TAKE_WAIT)
 
 
 # -- the price -------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ machine (defaults sized for CI, ≥ 1,000 steps each). A longer run is one comma
 
     DCAI_LAB_STATEFUL_EXAMPLES=200 .venv/bin/python -m pytest -q -s -o addopts="" tests/incentives/test_state_machine.py
 
+Each machine runs twice. ``Test<Machine>`` has a fixed seed (``derandomize=True``): every run
+explores the same steps, so a failure there reproduces anywhere. ``Test<Machine>FreshSeed`` runs
+half as many examples from a seed drawn anew each session, so that CI explores new sequences over
+time; its failure says the seed and the command that replays it (``DCAI_LAB_STATEFUL_SEED``).
 Each machine's test prints the steps it really ran and how each action ended.
 """
 
@@ -39,7 +43,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 from eth_utils import keccak
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -86,6 +90,10 @@ STATEFUL = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
+#: The fresh-seed runs: half the examples, a seed drawn anew each session unless one is given to replay.
+FRESH_EXAMPLES = max(1, EXAMPLES // 2)
+FRESH = settings(STATEFUL, max_examples=FRESH_EXAMPLES, derandomize=False, print_blob=True)
+FRESH_SEED = int(os.environ.get("DCAI_LAB_STATEFUL_SEED") or int.from_bytes(os.urandom(4), "big"))
 
 #: Who plays: contributors, refunders, takers. ``dave`` only sponsors.
 PLAYERS = ("alice", "bob", "carol", "mallory")
@@ -1371,31 +1379,53 @@ class PredictionMarketMachine(_Machine):
 
 
 # -- the tests ---------------------------------------------------------------------------------
-def _budgeted(machine: type[RuleBasedStateMachine], name: str) -> type:
+def _budgeted(machine: type[_Machine], *, fresh_seed: int | None = None) -> type:
     """The machine's TestCase, which then prints what the machine did (steps, outcome of every
     rule) and fails if it ran fewer than half the nominal steps (Hypothesis may end an example
-    early, so the real count runs below examples × steps)."""
+    early, so the real count runs below examples × steps). With ``fresh_seed`` it runs
+    ``FRESH_EXAMPLES`` from that seed and, when it fails, says how to replay the failure."""
+    base = name = machine.machine
+    examples = EXAMPLES
+    if fresh_seed is not None:
+        name, examples = f"{base} (fresh seed {fresh_seed})", FRESH_EXAMPLES
+        machine = seed(fresh_seed)(type(f"{machine.__name__}FreshSeed", (machine,), {"machine": name}))
 
     class TestCase(machine.TestCase):
-        settings = STATEFUL
+        settings = STATEFUL if fresh_seed is None else FRESH
 
         def runTest(self) -> None:
-            super().runTest()
+            try:
+                super().runTest()
+            except BaseException as error:
+                if fresh_seed is not None:
+                    error.add_note(_replay_hint(base, fresh_seed))
+                raise
             steps, runs = STEPS_RUN[name], EXAMPLE_STEPS[name]
             lines = [f"{name}: {steps} stateful steps in {len(runs)} examples (per example {min(runs)} … "
-                     f"{max(runs)}; nominal {EXAMPLES} × {STEPS}), {SECONDS[name]:.1f} s"]
+                     f"{max(runs)}; nominal {examples} × {STEPS}), {SECONDS[name]:.1f} s"]
             rows = sorted((action, outcome, n) for (m, action, outcome), n in OUTCOMES.items() if m == name)
             width = max(len(action) for action, _, _ in rows)
             lines += [f"    {action:{width}} {outcome or '-':26} {n:6}" for action, outcome, n in rows]
             print("\n" + "\n".join(lines), file=sys.__stdout__)
-            assert steps >= 0.5 * EXAMPLES * STEPS, f"{name} ran only {steps} steps"
+            assert steps >= 0.5 * examples * STEPS, f"{name} ran only {steps} steps"
 
     return TestCase
 
 
-TestDepositRefundTake = _budgeted(DepositRefundTakeMachine, "DepositRefundTake")
-TestPoints = _budgeted(PointsMachine, "Points")
-TestPredictionMarket = _budgeted(PredictionMarketMachine, "PredictionMarket")
+def _replay_hint(machine: str, fresh_seed: int) -> str:
+    """The command that replays a fresh-seed run: same seed, same budget, same machine."""
+    return (f"Fresh-seed run, seed {fresh_seed}; replay it with\n"
+            f"    DCAI_LAB_STATEFUL_SEED={fresh_seed} DCAI_LAB_STATEFUL_EXAMPLES={EXAMPLES} "
+            f"DCAI_LAB_STATEFUL_STEPS={STEPS} .venv/bin/python -m pytest -q -s -o addopts=\"\" "
+            f"tests/incentives/test_state_machine.py::Test{machine}FreshSeed")
+
+
+TestDepositRefundTake = _budgeted(DepositRefundTakeMachine)
+TestPoints = _budgeted(PointsMachine)
+TestPredictionMarket = _budgeted(PredictionMarketMachine)
+TestDepositRefundTakeFreshSeed = _budgeted(DepositRefundTakeMachine, fresh_seed=FRESH_SEED)
+TestPointsFreshSeed = _budgeted(PointsMachine, fresh_seed=FRESH_SEED)
+TestPredictionMarketFreshSeed = _budgeted(PredictionMarketMachine, fresh_seed=FRESH_SEED)
 
 
 def test_process_without_a_limit_after_the_first_batch():

@@ -10,6 +10,7 @@ import dataclasses
 import pytest
 
 from dcai_lab.gas import DEPLOY
+from dcai_lab.incentives.deposit_refund_take import deposit_cost
 
 from .conftest import (BAD, BAD_1, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, dense_twin, drt, encoded, learned_parameters,
                        sparse_twin)
@@ -48,12 +49,19 @@ def test_deployer_cannot_touch_the_model_after_deployment(revm_lab, drt_trainer,
 # -- paying for a contribution ---------------------------------------------------------------------
 
 
-def test_add_data_pays_exactly_next_cost(revm_lab, drt_trainer):
+@pytest.mark.parametrize("quiet", [3, 4])
+def test_add_data_pays_exactly_next_cost(revm_lab, drt_trainer, quiet):
+    """``next_cost`` prices the next transaction's block time, to the second: ⌊√Δt⌋ steps from 1 to 2
+    between 3 and 4 seconds of quiet, so a price taken one second late (quiet 3) is too small and
+    the contribution reverts, and one taken a second early (quiet 4) pays twice the deposit."""
     alice = revm_lab.accounts.alice
+    first = drt_trainer.add_data(*GOOD, sender=revm_lab.accounts.bob)
+    revm_lab.time_travel(seconds=quiet - 1)
     cost = drt_trainer.next_cost()
     before = revm_lab.balance(alice), revm_lab.balance(drt_trainer.address)
     c = drt_trainer.add_data(*GOOD, sender=alice)
-    assert c.deposit == cost == COST_WEIGHT * 3600
+    assert c.added_at - first.added_at == quiet
+    assert c.deposit == cost == deposit_cost(COST_WEIGHT, quiet)
     assert revm_lab.balance(alice) == before[0] - cost
     assert revm_lab.balance(drt_trainer.address) == before[1] + cost
 

@@ -30,8 +30,10 @@ from dcai_lab.models._base import MARGIN_LIMIT
 from dcai_lab.models._samples import pack
 
 #: Settings of the property tests that deploy on the test's ``lab``: every example runs inside
-#: ``lab.anchor()``, so sharing the function-scoped fixture between examples is safe.
-LAB_PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: ``lab.anchor()``, so sharing the function-scoped fixture between examples is safe. 30 examples
+#: because a twin bug that changes a few percent of naive Bayes' logs (log2_scaled without its
+#: s⁷/7 term) slipped past the score parity test on 2 of 40 seeds with 15, on none of 80 with 30.
+LAB_PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 #: Learned attributes the chain does not hold: how far a conversion from scikit-learn had to round.
 NOT_ON_CHAIN = frozenset({"quantisation_error_"})

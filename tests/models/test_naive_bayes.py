@@ -384,7 +384,7 @@ def test_from_sklearn_rejects_a_prior_that_is_not_the_empirical_one():
 
 # -- real data -----------------------------------------------------------------------------------------
 
-def test_digits_on_chain_is_as_accurate_as_sklearn(lab, checks, binary_digits, capsys):
+def test_twin_is_as_accurate_as_sklearn_on_digits_and_the_chain_agrees_on_every_8th_image(lab, checks, binary_digits, capsys):
     X_train, y_train, X_test, y_test = binary_digits
     model = NaiveBayes(64).fit(X_train, y_train)
     on_chain = checks.assert_predictions_agree(lab.deploy(model), model, X_test[::8])

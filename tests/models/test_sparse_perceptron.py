@@ -311,7 +311,7 @@ def test_from_sklearn_refuses_more_than_two_classes():
         SparsePerceptron.from_sklearn(estimator)
 
 
-def test_sentiment_accuracy_on_chain_is_within_a_point_of_sklearn(lab, checks, sentiment):
+def test_twin_accuracy_on_sentiment_is_within_a_point_of_sklearn_and_the_chain_agrees_on_a_subset(lab, checks, sentiment):
     estimator, X_test, y_test = sentiment
     model = SparsePerceptron.from_sklearn(estimator)
     checks.assert_predictions_agree(lab.deploy(model), model, X_test[:ON_CHAIN_SUBSET])

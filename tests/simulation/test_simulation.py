@@ -75,12 +75,12 @@ def test_the_market_burns_the_flippers_stakes_and_evaluates_before_and_after_sco
     assert len(market_run.accuracy) >= 2
 
 
-def test_the_market_pretrains_on_a_handful_unless_told_a_share():
-    handful = simulate(prediction_market(samples=200, test_samples=100, seed=1))
-    share = simulate(prediction_market(samples=200, test_samples=100, seed=1, pretrain=0.08))
-    assert handful.details["pretrain_samples"] == 10
-    streamed = share.details["pretrain_samples"] + share.details["stream_samples"]
-    assert share.details["pretrain_samples"] == int(streamed * 0.08) > 10
+def test_the_market_pretrains_on_8_percent_unless_told_another_share():
+    default = simulate(prediction_market(samples=400, test_samples=100, seed=1))
+    handful = simulate(prediction_market(samples=400, test_samples=100, seed=1, pretrain=0.025))
+    streamed = default.details["pretrain_samples"] + default.details["stream_samples"]
+    assert default.details["pretrain_samples"] == int(streamed * 0.08) > 10
+    assert handful.details["pretrain_samples"] == max(2, int(streamed * 0.025)) < 11
 
 
 def test_points_move_no_money_and_count_validations():
