@@ -12,14 +12,17 @@ then hold nothing, each address must have received exactly what the rules entitl
 lapsed bounty, all within a bounded number of transactions.
 
 Each example runs inside ``lab.anchor()`` on the session's revm lab, on one trainer deployed once.
+The fixed-seed run explores the same steps every time (a failure reproduces anywhere); a second
+run starts from a seed drawn for the session (``DCAI_LAB_STATEFUL_SEED`` replays it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections import Counter
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
@@ -46,6 +49,9 @@ DRAW_WINDOW = 256
 
 LIVENESS = settings(max_examples=60, stateful_step_count=20, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+#: The fresh-seed run: half the examples from a seed drawn for this session (or the one given).
+FRESH = settings(LIVENESS, max_examples=30, derandomize=False, print_blob=True)
+FRESH_SEED = int(os.environ.get("DCAI_LAB_STATEFUL_SEED") or int.from_bytes(os.urandom(4), "big"))
 
 #: How each action ended (``"ok"`` or the custom error's name), over the whole run.
 OUTCOMES: Counter[tuple[str, str]] = Counter()
@@ -252,4 +258,19 @@ def test_every_wei_leaves_the_market_whatever_anyone_does(revm_session):
     left_at = {phase for phase, _ending in ENDINGS}  # the end found markets mid-scoring, lapsing, over
     assert {"SCORING", "FINISHED", "CANCELLED"} <= left_at and left_at & {"COMMITTED", "PARTICIPATION", "REVEAL"}, \
         ENDINGS
+
+
+def test_every_wei_leaves_the_market_from_a_fresh_seed(revm_session):
+    """The same machine from a seed drawn for this run: the fixed run above explores the same steps
+    every time, this one new ones; a failure says the seed and the command that replays it."""
+    machine = seed(FRESH_SEED)(type("MarketLivenessFreshSeed", (MarketLiveness,), {}))
+    try:
+        with revm_session.anchor():
+            deployed = revm_session.deploy(initial_model(), incentive=RULES, sender=revm_session.accounts.deployer)
+            run_state_machine_as_test(lambda: machine(revm_session, deployed), settings=FRESH)
+    except BaseException as error:
+        error.add_note(f"Fresh-seed run, seed {FRESH_SEED}; replay it with\n    DCAI_LAB_STATEFUL_SEED={FRESH_SEED} "
+                       f".venv/bin/python -m pytest -q -o addopts=\"\" "
+                       f"tests/incentives/test_market_liveness.py::test_every_wei_leaves_the_market_from_a_fresh_seed")
+        raise
 
