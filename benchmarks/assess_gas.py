@@ -1,6 +1,6 @@
 """Gas of ``assess(sample, label)`` next to ``predict(sample)``, per model.
 
-Workload: the gas snapshot's (``dcai_lab._gas_workload.STANDARD``): each model trained on seeded
+Workload: the gas snapshot's (``dcai_lab.gas._workload.STANDARD``): each model trained on seeded
 random samples of 1,000 features (sparse samples with 50 present), then three further samples,
 each sent as a transaction (21,000 intrinsic gas included) to ``predict`` and to ``assess`` with
 its label 0 and 1; engine revm (same gas as py-evm). ``assess`` computes what ``predict`` does
@@ -15,8 +15,8 @@ from __future__ import annotations
 import statistics
 
 from dcai_lab import Lab
-from dcai_lab._gas_workload import STANDARD, samples, trained_model
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.gas._workload import STANDARD, samples, trained_model
+from dcai_lab.chain.engines._base import TX_GAS_CAP
 
 MODELS = ("SparsePerceptron", "DensePerceptron", "NaiveBayes", "NearestCentroid", "SparseNearestCentroid")
 

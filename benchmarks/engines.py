@@ -18,7 +18,7 @@ import statistics
 import time
 
 from dcai_lab import Lab
-from dcai_lab.anvil import Anvil
+from dcai_lab.chain.anvil import Anvil
 
 WORDS_PER_SAMPLE = 50
 VOCABULARY = 1_000

@@ -22,7 +22,7 @@ import pandas as pd
 
 from dcai_lab import Lab
 from dcai_lab.datasets import load_sentiment
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.chain.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 from dcai_lab.incentives.prediction_market import (
     EVALUATION_GAS_LIMIT,

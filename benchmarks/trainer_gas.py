@@ -1,6 +1,6 @@
 """Gas of the whole trainer against microsoft/0xDeCA10B on the reference's own workload.
 
-The workload and the reference's figures, with their provenance, are in ``dcai_lab.gas_reference``
+The workload and the reference's figures, with their provenance, are in ``dcai_lab.gas.reference``
 (a 1,000-feature sparse perceptron and a 2 × 1,000 naive Bayes under deposit-refund-take, samples
 of k random features, median of 7). This script measures ours on py-evm under Prague, as the
 reference was measured, twice: sending 1e15 wei more than the deposit (as the reference did) and
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dcai_lab.gas_reference import EXCESS, measure_ours, side_by_side
+from dcai_lab.gas.reference import EXCESS, measure_ours, side_by_side
 
 #: The issue's targets, as a ratio to the reference.
 TARGETS = {("sparse perceptron", "deployment"): 0.35, ("naive Bayes 2×1,000", "addData"): 0.6,

@@ -7,11 +7,11 @@
     lab.gas                           # what it cost
 """
 
-from .contract import Contract
+from .chain.contract import Contract
 from .errors import BuildError, ConfigError, DcaiLabError, NotSupportedError, RevertError
-from .gas import GasReport, TxRecord
+from .gas.report import GasReport, TxRecord
 from .lab import Account, Lab
-from .trainer import Trainer
+from .trainers.trainer import Trainer
 
 __all__ = [
     "Account",

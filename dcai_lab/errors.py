@@ -11,7 +11,9 @@
     │                               the engine or node cannot do this (e.g. no snapshots)
     ├── NodeError (RuntimeError)    a JSON-RPC node refused a request (not a revert)
     ├── ArtifactNotFoundError (KeyError)
-    │                               no compiled contract of that name (in ``_artifacts``)
+    │                               no compiled contract of that name
+    ├── UnknownNameError (ConfigError, KeyError)
+    │                               no model or mechanism of that name (the trainers' registry)
     └── BuildError (RuntimeError)   the Solidity build failed or cannot run here
 
 Misuse errors also subclass the builtin that fits, so ``except ValueError`` keeps working; an
@@ -48,6 +50,20 @@ class NodeError(DcaiLabError, RuntimeError):
 
 class BuildError(DcaiLabError, RuntimeError):
     """Compiling the contracts failed, or no pinned compiler is available."""
+
+
+class ArtifactNotFoundError(DcaiLabError, KeyError):
+    """No compiled contract of that name; a KeyError, as for any lookup by name."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
+class UnknownNameError(ConfigError, KeyError):
+    """A model or mechanism name the lab does not know; the message lists the known ones."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class RevertError(DcaiLabError):

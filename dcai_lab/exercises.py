@@ -15,7 +15,7 @@ check must say "correct".
 
 from __future__ import annotations
 
-from .contract import Contract
+from .chain.contract import Contract
 from .lab import Lab
 
 
@@ -218,7 +218,7 @@ def check_usd_cost(lab: Lab, tx: int, prices, answer: float | None) -> None:
 
 def check_largest_estimate(found: dict, answer: float | None, tolerance: float = 0.15) -> None:
     """Exercise 06.2: an estimate, by a straight line, of the most present features a contribution
-    may have; ``found`` is what ``gas_curves.largest_model`` measured."""
+    may have; ``found`` is what ``curves.largest_model`` measured."""
     if answer is None:
         return _verdict("set estimate to a number of present features.")
     measured = found["largest"]
@@ -307,7 +307,7 @@ def check_triple_deposit(lab: Lab, contract: Contract | None) -> None:
     """Exercise 08.2: a majority vote whose disagreeing contributions pay three base deposits;
     checked inside an anchor by asking for the deposits and paying them."""
     if contract is None:
-        return _verdict("set mine to your deployed contract: deploy_artifact(lab, your_artifact, BASE_DEPOSIT, LOCK).")
+        return _verdict("set mine to your deployed contract: lab.deploy_contract(your_artifact, BASE_DEPOSIT, LOCK).")
     if not all(hasattr(contract, f) for f in ("baseDeposit", "depositFor", "addData", "predict")):
         return _verdict("mine has no baseDeposit, depositFor, addData or predict: deploy your version of MajorityVote.")
     base, features = contract.baseDeposit(), [0]

@@ -13,19 +13,27 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
-from ._abi import DecodedRevert, Event, Function, checksummed, decode_revert, signature
-from ._artifacts import ArtifactNotFoundError, artifact_names, load_artifact
-from .contract import Contract, matches_artifact
-from .engines import create_engine
-from .engines._base import TX_GAS_CAP, Engine, Log, Receipt, intrinsic_gas
-from .errors import (ArgumentTypeError, ConfigError, NotSupportedError, OutOfGasError, RevertError, real_number,
-                     whole_number)
-from .gas import DEPLOY, GasReport, TxRecord
+from .chain._abi import DecodedRevert, Event, Function, checksummed, decode_revert, signature
+from .chain._artifacts import artifact_names, load_artifact
+from .chain.contract import Contract, matches_artifact
+from .chain.engines import create_engine
+from .chain.engines._base import TX_GAS_CAP, Engine, Log, Receipt, intrinsic_gas
+from .errors import (ArgumentTypeError, ArtifactNotFoundError, ConfigError, NotSupportedError, OutOfGasError,
+                     RevertError, real_number, whole_number)
+from .gas.report import DEPLOY, GasReport, TxRecord
+from .trainers import registry
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from .incentives import Incentive
+    from .models import OnChainModel
+    from .trainers import DeployedModel, Trainer
 
 #: Aliases of the ten funded accounts, in order: ``lab.accounts.alice is lab.accounts[1]``.
 ACCOUNT_ALIASES = ("deployer", "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory")
@@ -104,7 +112,7 @@ class Lab:
         return self._engine.name
 
     @property
-    def w3(self):
+    def w3(self) -> Web3:
         """The real ``web3.Web3`` object on this chain (pyevm and rpc engines)."""
         w3 = getattr(self._engine, "w3", None)
         if w3 is None:
@@ -185,22 +193,40 @@ class Lab:
         name = contract.contract_name if contract else "(account)"
         return self._send(name, to, "(receive)", b"", sender=sender, value=value, gas=None)[1]
 
+    def send_transaction(self, to: str | Contract | None, data: bytes = b"", *, sender: str | None = None,
+                         value: int = 0, gas: int | None = None) -> TxRecord:
+        """Send raw calldata ``data`` to ``to``, as a wallet would; with ``to=None``, ``data`` is
+        creation code and the record's ``address`` is the new contract. Recorded, decoded and
+        refused like every transaction (``RevertError`` if it fails)."""
+        if not isinstance(data, (bytes, bytearray)):
+            raise ArgumentTypeError(f"data is the raw calldata as bytes, not {type(data).__name__}.")
+        if to is None:
+            return self._send("(creation)", None, DEPLOY, bytes(data), sender=sender, value=value, gas=gas)[1]
+        to = self._address(to)
+        contract = self._contracts.get(to)
+        name = contract.contract_name if contract else "(account)"
+        return self._send(name, to, "(raw)", bytes(data), sender=sender, value=value, gas=gas)[1]
+
     # -- contracts -----------------------------------------------------------------------------
-    def deploy_contract(self, name: str, *args: Any, sender: str | None = None, value: int = 0,
-                        gas: int | None = None) -> Contract:
-        """Deploy one of the lab's compiled contracts (``dcai_lab/artifacts``) by name."""
-        artifact = _artifact(name)
-        abi = artifact["abi"]
+    def deploy_contract(self, contract: str | Mapping[str, Any], *args: Any, sender: str | None = None,
+                        value: int = 0, gas: int | None = None) -> Contract:
+        """Deploy a compiled contract: one of the lab's own by name (``dcai_lab/artifacts``), or an
+        artifact of your own (what ``dcai_lab.tools.build.compile_contracts`` returns for it: a dict
+        with ``contractName``, ``abi`` and ``bytecode``). Either way the lab then decodes its calls,
+        events and custom errors and counts its gas like any other contract's."""
+        artifact = _artifact(contract)
+        name, abi = artifact["contractName"], artifact["abi"]
         constructor = next((i for i in abi if i["type"] == "constructor"), {"inputs": []})
         ctor = Function({**constructor, "name": name, "type": "constructor"})
         if len(args) != len(ctor.input_types):
             raise ConfigError(f"deploying {name} takes {_arguments(len(ctor.input_types))} for its constructor "
                               f"({ctor.parameters}); got {len(args)}.")
-        data = bytes.fromhex(artifact["bytecode"][2:]) + ctor.encode(args)[4:]
+        data = bytes.fromhex(artifact["bytecode"].removeprefix("0x")) + ctor.encode(args)[4:]
         receipt, _ = self._send(name, None, DEPLOY, data, sender=sender, value=value, gas=gas)
         return self._register(Contract(self, name, receipt.contract_address, abi))
 
-    def deploy(self, model: Any, incentive: Any = None, *, sender: str | None = None):
+    def deploy(self, model: OnChainModel, incentive: Incentive | None = None, *,
+               sender: str | None = None) -> DeployedModel | Trainer:
         """Deploy a trained model twin (``dcai_lab.models``): chunked initialisation, then frozen.
 
         Without ``incentive`` this returns a handle whose ``predict(x)`` is a free call and
@@ -208,22 +234,20 @@ class Lab:
         With an incentive (``dcai_lab.incentives``) it returns a ``Trainer`` that anyone may add
         data to under that mechanism's rules; the trainer owns the model.
         """
-        from .models._deployed import deploy
+        return registry.deploy(self, model, incentive, sender=sender)
 
-        return deploy(self, model, incentive, sender=sender)
-
-    def attach(self, address: str):
+    def attach(self, address: str) -> Trainer:
         """A ``Trainer`` handle on a trainer deployed by anyone, after checking that it is one
         (known code, deployed by a transaction that ran exactly that trainer's creation code, frozen
         parameters, model owned by the trainer); refused with the reason."""
-        from .trainer import Trainer
+        return registry.attach(self, address)
 
-        return Trainer.at(self, address)
-
-    def at(self, name: str, address: str) -> Contract:
-        """A handle on a contract already on chain, given its artifact name and address; refused
-        when the code there is not that contract's."""
-        artifact = _artifact(name)
+    def at(self, contract: str | Mapping[str, Any], address: str) -> Contract:
+        """A handle on a contract already on chain, given its artifact (a name, or an artifact of
+        your own as for ``deploy_contract``) and address; refused when the code there is not that
+        contract's."""
+        artifact = _artifact(contract)
+        name = artifact["contractName"]
         address = self._address(address)
         code = self._engine.code(address)
         if not code:
@@ -395,18 +419,26 @@ class Lab:
         return f"<Lab engine={self.engine} block={self.block_number} time={self.timestamp}>"
 
 
-def _artifact(name: str) -> dict:
-    """The artifact called ``name``; refused with the closest names when there is none."""
-    if not isinstance(name, str):
-        raise ArgumentTypeError(f"a contract is named by a str such as 'TipJar', not {name!r}.")
+def _artifact(contract: Any) -> dict:
+    """The artifact ``contract`` names, or ``contract`` itself if it is one; refused with the closest
+    names when there is no such artifact."""
+    if isinstance(contract, Mapping):
+        missing = [key for key in ("contractName", "abi", "bytecode") if key not in contract]
+        if missing:
+            raise ConfigError(f"an artifact is a dict with contractName, abi and bytecode (as compile_contracts "
+                              f"returns); this one has no {', '.join(missing)}.")
+        return dict(contract)
+    if not isinstance(contract, str):
+        raise ArgumentTypeError(f"a contract is named by a str such as 'TipJar' or given as an artifact dict, "
+                                f"not {contract!r}.")
     names = artifact_names()
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6) or \
-            [n for n in names if n.lower() == name.lower()]
+    if contract not in names:
+        close = difflib.get_close_matches(contract, names, n=3, cutoff=0.6) or \
+            [n for n in names if n.lower() == contract.lower()]
         guess = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise ArtifactNotFoundError(f"there is no contract called {name!r}.{guess} The lab has: "
+        raise ArtifactNotFoundError(f"there is no contract called {contract!r}.{guess} The lab has: "
                                     f"{', '.join(n for n in names if 'With' not in n)} (and their trainers).")
-    return load_artifact(name)
+    return load_artifact(contract)
 
 
 def _arguments(n: int) -> str:

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dcai_lab.anvil import Anvil
+from dcai_lab.chain.anvil import Anvil
 
 
 @pytest.fixture

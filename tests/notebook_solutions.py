@@ -109,7 +109,7 @@ while trial.predict(test[0]) != flipped:
     flips += 1""",
     "b8000045": """\
 triple = MAJORITY_VOTE.replace("2 * baseDeposit", "3 * baseDeposit")
-mine = deploy_artifact(lab, compile_source(triple, "MajorityVote.sol")["MajorityVote"], BASE_DEPOSIT, LOCK)""",
+mine = lab.deploy_contract(compile_source(triple, "MajorityVote.sol")["MajorityVote"], BASE_DEPOSIT, LOCK)""",
     "b8000048": """\
 fresh = [f for f in range(1000) if twin.votes_[f] == [0, 0]][:2]
 gas = []

@@ -8,9 +8,9 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dcai_lab._abi import (EventDecoder, Function, _fast_decoder, _fast_encoder, _python, _Unusual, decoder,
+from dcai_lab.chain._abi import (EventDecoder, Function, _fast_decoder, _fast_encoder, _python, _Unusual, decoder,
                            event_topic)
-from dcai_lab.engines._base import Log
+from dcai_lab.chain.engines._base import Log
 
 TYPES = ["uint8", "uint32", "uint256", "int64", "int256"]
 

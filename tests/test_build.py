@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dcai_lab import build
+from dcai_lab.tools import build
 
 COMMITTED = build.ARTIFACTS_DIR
 CONTRACTS = build.CONTRACTS_DIR
@@ -165,7 +165,7 @@ def test_changed_new_and_missing_sources_are_reported(tmp_path: Path) -> None:
     problems = build.stale_artifacts(contracts, COMMITTED)
     assert len(problems) == 1
     assert problems[0].startswith("TipJar: ")
-    assert "TipJar.sol changed" in problems[0] and "python -m dcai_lab.build" in problems[0]
+    assert "TipJar.sol changed" in problems[0] and "dcai-lab build" in problems[0]
 
     (contracts / "sub").mkdir()
     (contracts / "sub" / "Brand.sol").write_text("// SPDX-License-Identifier: MIT\n")
@@ -174,7 +174,7 @@ def test_changed_new_and_missing_sources_are_reported(tmp_path: Path) -> None:
     assert len(problems) == 3
     assert any(p.startswith("WordCounter: ") and "no longer exists" in p for p in problems)
     assert any("sub/Brand.sol is not part of any artifact" in p for p in problems)
-    assert all("python -m dcai_lab.build" in p for p in problems)
+    assert all("dcai-lab build" in p for p in problems)
 
 
 def test_check_flag_exits_1_on_stale_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -188,7 +188,7 @@ def test_check_flag_exits_1_on_stale_tree(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_check_flag_exits_0_on_committed_tree() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "dcai_lab.build", "--check"],
+        [sys.executable, "-m", "dcai_lab", "build", "--check"],
         cwd=build.REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(build.REPO_ROOT)},
         capture_output=True,

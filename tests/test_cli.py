@@ -1,4 +1,4 @@
-from dcai_lab.cli import main
+from dcai_lab.tools.cli import main
 
 
 def test_demo_tours_the_lab(capsys):

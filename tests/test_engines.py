@@ -16,7 +16,7 @@ import rlp
 from eth_utils import keccak, to_checksum_address
 
 from dcai_lab import Lab, RevertError
-from dcai_lab.engines._base import TX_GAS_CAP, Creation
+from dcai_lab.chain.engines._base import TX_GAS_CAP, Creation
 from dcai_lab.errors import OutOfGasError
 
 ETHER = 10**18
@@ -121,7 +121,7 @@ def test_a_real_anvil_node_matches_pyevm(reference, anvil):
 def test_anvil_with_local_signing_matches_pyevm(reference, anvil):
     from eth_account import Account
 
-    from dcai_lab.engines._base import HD_PATH, MNEMONIC, N_ACCOUNTS
+    from dcai_lab.chain.engines._base import HD_PATH, MNEMONIC, N_ACCOUNTS
 
     Account.enable_unaudited_hdwallet_features()
     keys = [Account.from_mnemonic(MNEMONIC, account_path=f"{HD_PATH}/{i}").key.hex() for i in range(N_ACCOUNTS)]

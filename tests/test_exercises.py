@@ -234,7 +234,7 @@ def test_next_losers(small_market, capsys):
 
 
 def test_usd_cost(lab, jar, capsys):
-    from dcai_lab.gas import example_prices
+    from dcai_lab.gas.report import example_prices
 
     event = example_prices().loc["Ethereum, during an event (early 2026)"]
     gas = int(lab.gas.transactions().loc[1, "prague"])
@@ -295,9 +295,9 @@ def test_simulation_checks(capsys):
 
 # -- notebook 08: the notebook's own contract, compiler helper, deploy helper and twin ---------------
 
-#: Cells of notebooks/08_bring_your_own.ipynb that define MAJORITY_VOTE, compile_source,
-#: deploy_artifact and MajorityVoteTwin; the tests run them, so they test what the notebook teaches.
-NOTEBOOK_08_DEFINITIONS = ("b8000003", "b8000005", "b8000011", "b8000027")
+#: Cells of notebooks/08_bring_your_own.ipynb that define MAJORITY_VOTE, compile_source and
+#: MajorityVoteTwin; the tests run them, so they test what the notebook teaches.
+NOTEBOOK_08_DEFINITIONS = ("b8000003", "b8000005", "b8000027")
 
 
 @pytest.fixture(scope="module")
@@ -322,7 +322,7 @@ def notebook_08():
 @pytest.fixture
 def vote(lab, notebook_08):
     """The notebook's majority vote with a few sentences on chain, and its twin trained alike."""
-    vote = notebook_08["deploy_artifact"](lab, notebook_08["double"], 10**15, 86_400)
+    vote = lab.deploy_contract(notebook_08["double"], 10**15, 86_400)
     twin = notebook_08["MajorityVoteTwin"](10**15)
     for words, label in [([1, 2, 3], 0), ([2, 3, 4], 0), ([3, 4, 5], 1)]:
         vote.addData(words, label, value=vote.depositFor(words, label), sender=lab.accounts.alice)
@@ -347,10 +347,9 @@ def test_flips_needed(lab, vote, capsys):
 
 
 def test_triple_deposit(lab, notebook_08, vote, capsys):
-    deploy = notebook_08["deploy_artifact"]
     exercises.check_triple_deposit(lab, None)
     exercises.check_triple_deposit(lab, vote[0])
-    mine = deploy(lab, notebook_08["triple"], 10**15, 86_400)
+    mine = lab.deploy_contract(notebook_08["triple"], 10**15, 86_400)
     exercises.check_triple_deposit(lab, mine)
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("not yet: set mine")

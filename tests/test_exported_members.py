@@ -45,13 +45,13 @@ def test_dataset_and_encoder_names_are_pinned():
 
 
 def test_gas_analysis_names_are_pinned():
-    from dcai_lab import gas_curves, gas_reference, gas_snapshot
+    from dcai_lab.gas import curves, reference, snapshot
 
-    assert gas_curves.__all__ == ["AXES", "MECHANISMS", "MODELS", "comparison_table", "figure", "largest_model",
+    assert curves.__all__ == ["AXES", "MECHANISMS", "MODELS", "comparison_table", "figure", "largest_model",
                                   "operation_names", "scaling"]
-    assert gas_snapshot.__all__ == ["SNAPSHOT", "check", "compare", "format_snapshot", "main", "measure_snapshot",
+    assert snapshot.__all__ == ["SNAPSHOT", "check", "compare", "format_snapshot", "main", "measure_snapshot",
                                     "parse_snapshot"]
-    assert gas_reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours",
+    assert reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours",
                                      "reference_naive_bayes", "reference_perceptron", "side_by_side"]
 
 

@@ -25,13 +25,13 @@ from sklearn.linear_model import Perceptron
 from sklearn.naive_bayes import MultinomialNB
 
 from dcai_lab import Lab
-from dcai_lab._artifacts import ArtifactNotFoundError
-from dcai_lab.cli import main as cli
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.chain._artifacts import ArtifactNotFoundError
+from dcai_lab.tools.cli import main as cli
+from dcai_lab.chain.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ArgumentTypeError, ConfigError, OutOfGasError, RevertError
 from dcai_lab.incentives import DepositRefundTake, Points, days
 from dcai_lab.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
-from dcai_lab.trainer import _development_key
+from dcai_lab.trainers.trainer import _development_key
 from dcai_lab.widgets import contract_panel
 
 STRANGER = "0x0000000000000000000000000000000000000001"
@@ -131,7 +131,7 @@ ROWS: list[tuple[str, Callable[[World], Any], type[BaseException], str]] = [
     ("deploy-a-misspelt-contract", lambda w: w.lab.deploy_contract("tipjar", 60), ArtifactNotFoundError,
      r"there is no contract called 'tipjar'\. Did you mean 'TipJar'\? The lab has: .*TipJar, WordCounter"),
     ("deploy-by-number", lambda w: w.lab.deploy_contract(3), ArgumentTypeError,
-     r"a contract is named by a str such as 'TipJar', not 3"),
+     r"a contract is named by a str such as 'TipJar' or given as an artifact dict, not 3"),
     ("deploy-without-arguments", lambda w: w.lab.deploy_contract("TipJar"), ConfigError,
      r"deploying TipJar takes 1 argument for its constructor \(uint256 lockSeconds\); got 0"),
     ("deploy-with-text-for-a-number", lambda w: w.lab.deploy_contract("TipJar", "60"), ArgumentTypeError,

@@ -7,8 +7,8 @@ from eth_utils import keccak
 
 from dcai_lab import ConfigError, Lab
 from dcai_lab.errors import ArgumentTypeError
-from dcai_lab.engines.pyevm import PyEVMEngine
-from dcai_lab.gas import PRICES, GasReport, L1DataFee, TxRecord, example_prices
+from dcai_lab.chain.engines.pyevm import PyEVMEngine
+from dcai_lab.gas.report import PRICES, GasReport, L1DataFee, TxRecord, example_prices
 
 #: 10 zero bytes and 5 non-zero bytes: 10×4 + 5×16 = 120 gas of calldata, 10 + 5×4 = 30 tokens,
 #: so a Prague floor of 21,000 + 10×30 = 21,300.

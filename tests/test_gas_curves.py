@@ -2,9 +2,9 @@
 
 import pytest
 
-from dcai_lab import gas_curves, gas_snapshot
-from dcai_lab._gas_workload import Workload, measure
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.gas import curves, snapshot
+from dcai_lab.gas._workload import Workload, measure
+from dcai_lab.chain.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 
 
@@ -15,7 +15,7 @@ def curve(frame, model, operation):
 
 @pytest.fixture(scope="module")
 def by_present_features():
-    return gas_curves.scaling("present features", [1, 10, 100, 300], models=("SparsePerceptron", "NaiveBayes",
+    return curves.scaling("present features", [1, 10, 100, 300], models=("SparsePerceptron", "NaiveBayes",
                                                                                 "DensePerceptron"))
 
 
@@ -32,7 +32,7 @@ def test_a_dense_model_has_no_present_features_curve(by_present_features):
 
 
 def test_deployment_grows_with_model_size_and_a_dense_update_stops_at_the_cap():
-    frame = gas_curves.scaling("model size", [100, 1000, 10_000], models=("DensePerceptron", "NaiveBayes"))
+    frame = curves.scaling("model size", [100, 1000, 10_000], models=("DensePerceptron", "NaiveBayes"))
     for model in ("DensePerceptron", "NaiveBayes"):
         deploy = curve(frame, model, "deploy")
         assert deploy == sorted(deploy) and deploy[0] < deploy[-1]
@@ -45,7 +45,7 @@ def test_deployment_grows_with_model_size_and_a_dense_update_stops_at_the_cap():
 
 
 def test_the_figure_draws_the_cap_in_every_panel(by_present_features):
-    fig = gas_curves.figure(by_present_features)
+    fig = curves.figure(by_present_features)
     panels = by_present_features["operation"].nunique()
     caps = [s for s in fig.layout.shapes if s.y0 == TX_GAS_CAP == s.y1]
     assert len(caps) == panels
@@ -54,13 +54,13 @@ def test_the_figure_draws_the_cap_in_every_panel(by_present_features):
 
 
 def test_the_market_names_its_own_steps():
-    frame = gas_curves.scaling("present features", [10], models=("NaiveBayes",), mechanism="PredictionMarket")
+    frame = curves.scaling("present features", [10], models=("NaiveBayes",), mechanism="PredictionMarket")
     assert {"scoring, model unchanged", "scoring, model changes", "addData (a stake)"} <= set(frame["operation"])
     assert "refund" not in set(frame["operation"])
 
 
 def test_the_largest_dense_perceptron_fits_and_one_step_more_does_not():
-    found = gas_curves.largest_model("DensePerceptron", "DepositRefundTake", start=4096)
+    found = curves.largest_model("DensePerceptron", "DepositRefundTake", start=4096)
     assert found["largest"] < found["fails at"] <= found["largest"] * 1.02 + 1
     fits = measure("DensePerceptron", "DepositRefundTake", Workload(n_features=found["largest"], present=50))
     per_transaction = {op: gas for op, gas in fits.gas.items() if op not in ("deploy", "deploy transactions")}
@@ -70,32 +70,32 @@ def test_the_largest_dense_perceptron_fits_and_one_step_more_does_not():
 
 
 def test_a_sparse_market_is_limited_by_its_test_set():
-    found = gas_curves.largest_model("SparsePerceptron", "PredictionMarket", bracket=(1024, 8192), resolution=0.1)
+    found = curves.largest_model("SparsePerceptron", "PredictionMarket", bracket=(1024, 8192), resolution=0.1)
     assert found["limited by"].startswith("commit") and "65,536" in found["limited by"]
 
 
 def test_a_bracket_must_hold_a_failure():
     with pytest.raises(ConfigError, match="not a bracket"):
-        gas_curves.largest_model("NaiveBayes", "Points", bracket=(10, 20))
+        curves.largest_model("NaiveBayes", "Points", bracket=(10, 20))
 
 
 def test_the_table_is_five_models_by_three_mechanisms_and_agrees_with_the_snapshot():
-    table = gas_curves.comparison_table()
-    assert table.shape[0] == 15 and set(table.index.get_level_values("mechanism")) == set(gas_curves.MECHANISMS)
-    snapshot = gas_snapshot.parse_snapshot(gas_snapshot.SNAPSHOT.read_text())
+    table = curves.comparison_table()
+    assert table.shape[0] == 15 and set(table.index.get_level_values("mechanism")) == set(curves.MECHANISMS)
+    figures = snapshot.parse_snapshot(snapshot.SNAPSHOT.read_text())
     for (model, mechanism), row in table.iterrows():
         if mechanism == "PredictionMarket":  # its chosen piece comes from a block hash, which differs on revm
             assert row.isna()["report"] and not row.isna()["settle, model changes"]
             continue
         for operation, gas in row.dropna().items():
             if operation != "deploy transactions":
-                assert snapshot[f"{model}/{mechanism}: {operation}"] == gas  # revm's gas is py-evm's
+                assert figures[f"{model}/{mechanism}: {operation}"] == gas  # revm's gas is py-evm's
 
 
 def test_unknown_names_are_refused():
     with pytest.raises(ConfigError, match="axis"):
-        gas_curves.scaling("depth", [1])
+        curves.scaling("depth", [1])
     with pytest.raises(ConfigError, match="mechanism"):
-        gas_curves.largest_model("NaiveBayes", "Auction")
+        curves.largest_model("NaiveBayes", "Auction")
     with pytest.raises(ConfigError, match="model"):
-        gas_curves.scaling("model size", [10], models=("Transformer",))
+        curves.scaling("model size", [10], models=("Transformer",))

@@ -2,14 +2,14 @@
 
 import pytest
 
-from dcai_lab import gas_snapshot
-from dcai_lab.cli import main
+from dcai_lab.gas import snapshot
+from dcai_lab.tools.cli import main
 from dcai_lab.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
 def measured() -> dict[str, int]:
-    return gas_snapshot.measure_snapshot()  # py-evm, the default engine: about 25 s
+    return snapshot.measure_snapshot()  # py-evm, the default engine: about 25 s
 
 
 def moved(figures: dict[str, int], name: str, by: int) -> dict[str, int]:
@@ -17,14 +17,14 @@ def moved(figures: dict[str, int], name: str, by: int) -> dict[str, int]:
 
 
 def test_the_committed_snapshot_matches_the_contracts(measured):
-    ok, message = gas_snapshot.check(gas_snapshot.SNAPSHOT, measured)
+    ok, message = snapshot.check(snapshot.SNAPSHOT, measured)
     assert ok, message
 
 
 def test_the_snapshot_has_a_line_per_operation_of_each_model_and_mechanism(measured):
     names = list(measured)
-    for model in gas_snapshot.MODELS:
-        for mechanism in gas_snapshot.MECHANISMS:
+    for model in snapshot.MODELS:
+        for mechanism in snapshot.MECHANISMS:
             assert f"{model}/{mechanism}: deploy" in names
             assert f"{model}/{mechanism}: predict" in names
     assert "NaiveBayes/PredictionMarket: reveal test set" in names
@@ -34,8 +34,8 @@ def test_the_snapshot_has_a_line_per_operation_of_each_model_and_mechanism(measu
 def test_a_moved_figure_fails_the_check_with_old_new_and_difference(measured, tmp_path):
     name = "SparsePerceptron/DepositRefundTake: addData, label ≠ prediction"
     path = tmp_path / ".gas-snapshot"
-    path.write_text(gas_snapshot.format_snapshot(moved(measured, name, -1234)))
-    ok, message = gas_snapshot.check(path, measured)
+    path.write_text(snapshot.format_snapshot(moved(measured, name, -1234)))
+    ok, message = snapshot.check(path, measured)
     assert not ok
     assert f"1 of {len(measured)} figures changed" in message
     old, new = measured[name] - 1234, measured[name]
@@ -44,32 +44,32 @@ def test_a_moved_figure_fails_the_check_with_old_new_and_difference(measured, tm
 
 
 def test_compare_lists_added_and_removed_lines():
-    changes = gas_snapshot.compare({"a: x": 10, "b: y": 20}, {"a: x": 10, "c: z": 5})
+    changes = snapshot.compare({"a: x": 10, "b: y": 20}, {"a: x": 10, "c: z": 5})
     assert list(changes.index) == ["b: y", "c: z"]
-    assert changes.loc["b: y", "old"] == 20 and changes.loc["b: y", "new"] is gas_snapshot.pd.NA
-    assert changes.loc["c: z", "new"] == 5 and changes.loc["c: z", "difference"] is gas_snapshot.pd.NA
-    assert gas_snapshot.compare({"a: x": 10}, {"a: x": 10}).empty
+    assert changes.loc["b: y", "old"] == 20 and changes.loc["b: y", "new"] is snapshot.pd.NA
+    assert changes.loc["c: z", "new"] == 5 and changes.loc["c: z", "difference"] is snapshot.pd.NA
+    assert snapshot.compare({"a: x": 10}, {"a: x": 10}).empty
 
 
 def test_write_and_check_from_the_command_line(measured, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(gas_snapshot, "measure_snapshot", lambda: measured)
+    monkeypatch.setattr(snapshot, "measure_snapshot", lambda: measured)
     path = tmp_path / "snapshot"
     assert main(["gas-snapshot", "--write", "--file", str(path)]) == 0
-    assert gas_snapshot.parse_snapshot(path.read_text()) == measured
+    assert snapshot.parse_snapshot(path.read_text()) == measured
     assert main(["gas-snapshot", "--check", "--file", str(path)]) == 0
     assert "unchanged" in capsys.readouterr().out
     name = "NaiveBayes/Points: predict"
-    path.write_text(gas_snapshot.format_snapshot(moved(measured, name, 1)))
+    path.write_text(snapshot.format_snapshot(moved(measured, name, 1)))
     assert main(["gas-snapshot", "--check", "--file", str(path)]) == 1
     out = capsys.readouterr().out
     assert name in out and "dcai-lab gas-snapshot --write" in out
 
 
 def test_a_missing_snapshot_fails_the_check(tmp_path):
-    ok, message = gas_snapshot.check(tmp_path / "none", {"a: x": 1})
+    ok, message = snapshot.check(tmp_path / "none", {"a: x": 1})
     assert not ok and "--write" in message
 
 
 def test_a_malformed_line_is_refused():
     with pytest.raises(ConfigError, match="line 2"):
-        gas_snapshot.parse_snapshot("A/B: deploy (gas: 5)\nA/B: deploy 5\n")
+        snapshot.parse_snapshot("A/B: deploy (gas: 5)\nA/B: deploy 5\n")

@@ -5,9 +5,9 @@ import re
 import pytest
 from web3 import Web3
 
-from dcai_lab.gas import GasReport, TxRecord
+from dcai_lab.gas.report import GasReport, TxRecord
 from dcai_lab import ConfigError, Lab, NotSupportedError, RevertError
-from dcai_lab.engines._base import GENESIS_TIMESTAMP, INITIAL_BALANCE
+from dcai_lab.chain.engines._base import GENESIS_TIMESTAMP, INITIAL_BALANCE
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_reverts_fails_on_a_different_reason(lab, jar):
 
 
 def test_an_engine_instance_is_used_as_it_is():
-    from dcai_lab.engines.pyevm import PyEVMEngine
+    from dcai_lab.chain.engines.pyevm import PyEVMEngine
 
     engine = PyEVMEngine(fork="prague")
     lab = Lab(engine=engine)
@@ -218,3 +218,39 @@ def test_the_default_engine_is_pyevm_with_exact_gas(lab):
 def test_revm_has_no_web3_object():
     with pytest.raises(NotSupportedError):
         Lab(engine="revm").w3
+
+
+# -- public doors for contracts of one's own ------------------------------------------------------
+
+def test_deploy_contract_takes_an_artifact_of_ones_own_and_decodes_it_like_the_labs(lab):
+    from dcai_lab.chain._artifacts import load_artifact
+
+    artifact = {**load_artifact("TipJar"), "contractName": "MyJar"}  # as compile_contracts gives it
+    jar = lab.deploy_contract(artifact, 60, sender=lab.accounts.alice)
+    assert jar.contract_name == "MyJar" and lab.last_tx.contract == "MyJar" and lab.last_tx.sender == lab.accounts.alice
+    jar.tip("hi", value=5, sender=lab.accounts.bob)
+    assert [e.name for e in lab.last_tx.events] == ["Tipped"] and lab.balance(jar) == 5
+    with lab.reverts("StillLocked"):  # its custom errors decode too
+        jar.withdraw(1, sender=lab.accounts.alice)
+    assert lab.at(artifact, jar.address).address == jar.address
+    with pytest.raises(ConfigError, match="has no bytecode"):
+        lab.deploy_contract({"contractName": "Half", "abi": []})
+
+
+def test_send_transaction_sends_raw_creation_code_and_raw_calldata(lab):
+    from eth_abi import encode
+
+    from dcai_lab.chain._artifacts import load_artifact
+
+    artifact = load_artifact("TipJar")
+    created = lab.send_transaction(None, bytes.fromhex(artifact["bytecode"][2:]) + encode(["uint256"], [60]))
+    jar = lab.at("TipJar", created.address)
+    assert jar.unlocksAt() == created.timestamp + 60
+    tip = Web3.keccak(text="tip(string)")[:4] + encode(["string"], ["raw"])
+    record = lab.send_transaction(jar, tip, value=7, sender=lab.accounts.carol)
+    assert record.method == "(raw)" and lab.balance(jar) == 7
+    assert [(e.name, e.args["note"]) for e in record.events] == [("Tipped", "raw")]
+    with pytest.raises(RevertError):
+        lab.send_transaction(jar, Web3.keccak(text="withdraw(uint256)")[:4] + encode(["uint256"], [1]))
+    with pytest.raises(ConfigError, match="bytes"):
+        lab.send_transaction(jar, "0x00")

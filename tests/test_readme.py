@@ -61,7 +61,6 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
         "a pattern, not a file; re-executing a notebook takes up to a minute and nbval checks the committed "
         "outputs it writes"),
     ".venv/bin/dcai-lab build": BUILD_NOT_RUN,
-    ".venv/bin/python -m dcai_lab.build": BUILD_NOT_RUN,
     ".venv/bin/dcai-lab build --check": Run(("All artifacts in dcai_lab/artifacts match contracts",)),
     # The benchmarks run in full, exactly as the README says.
     ".venv/bin/python benchmarks/engines.py": Run(("pyevm", "revm", "rpc")),

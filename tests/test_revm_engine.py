@@ -18,10 +18,10 @@ from eth_abi import decode, encode
 from eth_keys import keys
 from eth_utils import ValidationError, function_signature_to_4byte_selector, keccak, to_checksum_address
 
-from dcai_lab.build import compile_contracts, load_artifact
-from dcai_lab.engines._base import BLOCK_GAS_LIMIT, CHAIN_ID, GENESIS_TIMESTAMP, Receipt
-from dcai_lab.engines.pyevm import PyEVMEngine
-from dcai_lab.engines.revm import RevmEngine
+from dcai_lab.tools.build import compile_contracts, load_artifact
+from dcai_lab.chain.engines._base import BLOCK_GAS_LIMIT, CHAIN_ID, GENESIS_TIMESTAMP, Receipt
+from dcai_lab.chain.engines.pyevm import PyEVMEngine
+from dcai_lab.chain.engines.revm import RevmEngine
 
 ETHER = 10**18
 ERROR_STRING = function_signature_to_4byte_selector("Error(string)")

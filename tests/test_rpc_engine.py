@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dcai_lab import ConfigError, Lab, NotSupportedError
-from dcai_lab._artifacts import load_artifact
+from dcai_lab.chain._artifacts import load_artifact
 
 ACCOUNT = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 

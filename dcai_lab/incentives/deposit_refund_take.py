@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from ..errors import ConfigError, whole_number
 from ._base import Incentive, check_wait, days
-
-if TYPE_CHECKING:
-    from ..trainer import Trainer
 
 #: Largest cost weight: the deposit after one second of quiet (weight × 3600) must fit 96 bits.
 MAX_COST_WEIGHT = (2**96 - 1) // 3600
@@ -63,9 +60,3 @@ class DepositRefundTake(Incentive):
 
     def _constructor_args(self) -> list:
         return [self.cost_weight, self.refund_wait, self.take_wait]
-
-    @classmethod
-    def _trainer_class(cls) -> type[Trainer]:
-        from ..trainer import Trainer
-
-        return Trainer

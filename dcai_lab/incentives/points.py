@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from ._base import Incentive, check_wait, days
-
-if TYPE_CHECKING:
-    from ..trainer import Trainer
 
 #: Badge bits as the contract stores them, with the names shown on a leaderboard.
 BADGES = {1: "first point", 2: "10 points", 4: "100 points", 8: "first report"}
@@ -30,9 +27,3 @@ class Points(Incentive):
 
     def _constructor_args(self) -> list:
         return [self.validation_wait]
-
-    @classmethod
-    def _trainer_class(cls) -> type[Trainer]:
-        from ..trainer import PointsTrainer
-
-        return PointsTrainer

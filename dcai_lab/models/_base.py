@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from ..engines._base import TX_GAS_CAP
+from ..chain.engines._base import TX_GAS_CAP
 from ..errors import ConfigError
 from . import _samples
 
 if TYPE_CHECKING:
-    from ..contract import Contract
+    from ..chain.contract import Contract
 
 
 #: ``Classifier.MARGIN_LIMIT``: ``assess`` clamps every margin to ±2^128, so a sum of fewer than

@@ -32,7 +32,7 @@ from ._data import SimulationData, load
 from ._results import SimulationResult
 
 if TYPE_CHECKING:
-    from ..trainer import Contribution
+    from ..trainers.trainer import Contribution
     from ._scenarios import Scenario
 
 #: ``progress(samples_used, samples_in_stream)`` is called as the stream is consumed.

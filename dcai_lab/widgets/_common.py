@@ -13,8 +13,8 @@ import ipywidgets as widgets
 from ..errors import DcaiLabError, RevertError
 
 if TYPE_CHECKING:
-    from .._abi import Event
-    from ..gas import TxRecord
+    from ..chain._abi import Event
+    from ..gas.report import TxRecord
     from ..lab import Lab
 
 ETHER = 10**18

@@ -13,8 +13,8 @@ import re
 import ipywidgets as widgets
 from eth_utils import is_address, to_checksum_address
 
-from .._abi import ARRAY_TYPE, Function
-from ..contract import Contract
+from ..chain._abi import ARRAY_TYPE, Function
+from ..chain.contract import Contract
 from ..errors import DcaiLabError, RevertError
 
 def _how(solidity_type: str) -> str:

@@ -16,7 +16,7 @@ from ._common import run, shown
 
 if TYPE_CHECKING:
     from ..lab import Lab
-    from ..trainer import Trainer
+    from ..trainers.trainer import Trainer
 
 #: Each model with the datasets it suits: sparse models read word presence, perceptrons are binary.
 MODELS = {

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from ._common import Live
 
 if TYPE_CHECKING:
-    from ..gas import TxRecord
+    from ..gas.report import TxRecord
     from ..lab import Lab
 
 

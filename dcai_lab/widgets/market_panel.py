@@ -12,11 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..errors import ConfigError
-from ..incentives.prediction_market import SAMPLE_POINTS, MarketTrainer, Phase
+from ..incentives.prediction_market import SAMPLE_POINTS, Phase
+from ..trainers.market import MarketTrainer
 from ._common import Live, clock, deadline, ether, run, summary
 
 if TYPE_CHECKING:
-    from ..gas import TxRecord
+    from ..gas.report import TxRecord
 
 #: The steps a market goes through, as a person names them, and the phases in each.
 STEPS = (("commit", {Phase.OPEN, Phase.COMMITTED}), ("participate", {Phase.PARTICIPATION}),

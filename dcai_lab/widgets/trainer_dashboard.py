@@ -12,11 +12,11 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from ..errors import ConfigError, RevertError
-from ..trainer import Contribution, PointsTrainer, Trainer
+from ..trainers import Contribution, PointsTrainer, Trainer
 from ._common import ETHER, Live, clock, ether, friendly, run, summary
 
 if TYPE_CHECKING:
-    from ..gas import TxRecord
+    from ..gas.report import TxRecord
 
 #: Width of the numbers of a contributions row (the monospace columns of ``_cells``).
 NUMBERS_WIDTH = "700px"

@@ -5,7 +5,7 @@ Labs: ``revm_lab`` and ``pyevm_lab`` are one session lab per engine, each test i
 Models: two small twins whose every prediction a test can work out by hand (see
 ``sparse_twin`` and ``dense_twin``). Trainers: ``drt_trainer`` and ``points_trainer`` deploy the
 sparse twin under each mechanism on ``revm_lab``. ``test_artifacts`` compiles the test-only
-contracts of ``tests/contracts/`` that these tests deploy with ``deploy_artifact``.
+contracts of ``tests/contracts/`` that these tests deploy with ``lab.deploy_contract(artifact, …)``.
 
 Import the plain helpers (``from .conftest import GOOD, learned_parameters``): ``tests/incentives``
 is a package.
@@ -23,13 +23,11 @@ import numpy as np
 import pytest
 
 from dcai_lab import Lab
-from dcai_lab.build import compile_contracts
-from dcai_lab.contract import Contract
-from dcai_lab.gas import DEPLOY
+from dcai_lab.tools.build import compile_contracts
 from dcai_lab.incentives import DepositRefundTake, Points, days
 from dcai_lab.models import NearestCentroid, SparsePerceptron
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
-from dcai_lab.trainer import Trainer
+from dcai_lab.trainers.trainer import Trainer
 
 #: Deposit weight (wei): right after another contribution a deposit is 3600 times this, an hour later 60 times.
 COST_WEIGHT = 10**12
@@ -86,25 +84,6 @@ def drt(**overrides: int) -> DepositRefundTake:
     """The tests' Deposit-Refund-Take rules, with ``overrides``."""
     rules = {"cost_weight": COST_WEIGHT, "refund_wait": REFUND_WAIT, "take_wait": TAKE_WAIT, **overrides}
     return DepositRefundTake(**rules)
-
-
-def deploy_artifact(lab: Lab, artifact: dict, *args: Any, sender: str | None = None) -> Contract:
-    """Deploy a test-only contract compiled by ``compile_contracts`` (not a packaged artifact).
-
-    The lab deploys packaged artifacts by name only, so this goes one level down: it sends the
-    creation transaction through the engine and registers the contract with the lab, which then
-    decodes its calls, events and custom errors like any other contract's.
-    """
-    from dcai_lab._abi import Function
-
-    constructor = next((i for i in artifact["abi"] if i["type"] == "constructor"), {"inputs": []})
-    encoded_args = Function({**constructor, "name": "constructor", "type": "constructor"}).encode(args)[4:]
-    data = bytes.fromhex(artifact["bytecode"].removeprefix("0x")) + encoded_args
-    sender = lab._sender(sender)
-    receipt = lab._engine.transact(sender, None, data, 0, None)
-    lab._record(receipt, artifact["contractName"], receipt.contract_address, DEPLOY, sender, 0, data)
-    assert receipt.success, f"deploying {artifact['contractName']} failed"
-    return lab._register(Contract(lab, artifact["contractName"], receipt.contract_address, artifact["abi"]))
 
 
 # -- labs ------------------------------------------------------------------------------------------

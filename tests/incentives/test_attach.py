@@ -21,16 +21,17 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from dcai_lab import Lab
-from dcai_lab._artifacts import load_artifact
-from dcai_lab.build import compile_contracts
-from dcai_lab.contract import Contract
-from dcai_lab.engines._base import GENESIS_TIMESTAMP
+from dcai_lab.chain._artifacts import load_artifact
+from dcai_lab.tools.build import compile_contracts
+from dcai_lab.chain.contract import Contract
+from dcai_lab.chain.engines._base import GENESIS_TIMESTAMP
 from dcai_lab.errors import ConfigError, RevertError
 from dcai_lab.incentives import Points, PredictionMarket
 from dcai_lab.models import SparsePerceptron, _samples
-from dcai_lab.trainer import Trainer, _matching_artifact
+from dcai_lab.trainers import Trainer
+from dcai_lab.trainers._creation import matching_artifact
 
-from .conftest import GOOD, GOOD_0, REFUND_WAIT, deploy_artifact, drt, learned_parameters, sparse_twin
+from .conftest import GOOD, GOOD_0, REFUND_WAIT, drt, learned_parameters, sparse_twin
 
 NAME = "SparsePerceptronWithDepositRefundTake"
 DEAD = "0x000000000000000000000000000000000000dEaD"
@@ -83,9 +84,7 @@ def _initialise(contract: Contract, send=None) -> None:
 
 def _deploy_initcode(lab: Lab, initcode: bytes) -> Contract:
     """Deploy raw creation code from the lab's first account; a handle as the trainer."""
-    receipt = lab._engine.transact(lab.accounts[0], None, initcode)
-    assert receipt.success
-    return lab.at(NAME, receipt.contract_address)
+    return lab.at(NAME, lab.send_transaction(None, initcode).address)
 
 
 def _genuine_initcode(rules=None) -> bytes:
@@ -110,7 +109,7 @@ def _planted_trainer(lab: Lab, creators: dict[str, dict], attacker: str) -> Cont
     template = lab.deploy_contract(NAME, *_constructor_args(rules), sender=attacker)
     record = PLANTED_WEI | PLANTED_WEI << 96 | GENESIS_TIMESTAMP << 192  # deposit, remaining, addedAt
     storage = {0: lab._engine.storage_at(template.address, 0), _record_slot(*GOOD, attacker, PLANTED_ID): record}
-    planter = deploy_artifact(lab, creators["StoragePlanter"], lab._engine.code(template.address), list(storage),
+    planter = lab.deploy_contract(creators["StoragePlanter"], lab._engine.code(template.address), list(storage),
                               list(storage.values()), sender=attacker)
     contract = lab.at(NAME, planter.address)
     _initialise(contract, lambda function, args: function(*args, sender=attacker))
@@ -119,7 +118,7 @@ def _planted_trainer(lab: Lab, creators: dict[str, dict], attacker: str) -> Cont
 
 def _passes_the_runtime_checks(lab: Lab, contract: Contract) -> bool:
     """What ``lab.attach`` checked before it checked creations: code, frozen, owned by itself."""
-    code_matches = _matching_artifact(lab._engine.code(contract.address)) == NAME
+    code_matches = matching_artifact(lab._engine.code(contract.address), [NAME]) == NAME
     return code_matches and contract.initialised() and contract.owner() == contract.address
 
 
@@ -181,7 +180,7 @@ def test_attach_accepts_a_trainer_deployed_through_raw_web3_transactions(any_lab
 
 
 def test_attach_refuses_a_trainer_created_by_another_contract(any_lab, creators):
-    factory = deploy_artifact(any_lab, creators["ContractFactory"])
+    factory = any_lab.deploy_contract(creators["ContractFactory"])
     factory.create(_genuine_initcode())
     contract = any_lab.at(NAME, factory.created())
     _initialise(contract, lambda function, args: factory.relay(contract.address, function._pick(args).encode(args)))

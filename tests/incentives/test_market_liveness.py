@@ -32,10 +32,10 @@ from dcai_lab.incentives import PredictionMarket, hours
 from dcai_lab.incentives.prediction_market import (
     BURN_ADDRESS,
     MarketEntry,
-    MarketTrainer,
     Phase,
     lapsed_outcome,
 )
+from dcai_lab.trainers import MarketTrainer
 from dcai_lab.models import SparsePerceptron
 
 from .test_prediction_market import process_once

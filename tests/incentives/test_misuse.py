@@ -20,16 +20,16 @@ import pytest
 from eth_utils import keccak
 
 from dcai_lab import Lab
-from dcai_lab._artifacts import load_artifact
+from dcai_lab.chain._artifacts import load_artifact
 from dcai_lab.errors import ConfigError
 from dcai_lab.incentives import Points, PredictionMarket
 from dcai_lab.incentives.prediction_market import (EVALUATION_GAS_LIMIT, MAX_EVALUATION_BYTES, MAX_PIECES,
-                                                   MAX_SAMPLE_BYTES, STEP_GAS, MarketTrainer, split_test_set)
+                                                   MAX_SAMPLE_BYTES, STEP_GAS, split_test_set)
 from dcai_lab.models import SparsePerceptron
-from dcai_lab.trainer import Trainer
+from dcai_lab.trainers import MarketTrainer, Trainer
 
 from .conftest import (BAD, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, REFUND_WAIT, TAKE_WAIT, VALIDATION_WAIT,
-                       deploy_artifact, dense_twin, drt, encoded, learned_parameters, sparse_twin)
+                       dense_twin, drt, encoded, learned_parameters, sparse_twin)
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 #: ReentrantReceiver.Attack
@@ -122,7 +122,7 @@ class World:
     @cached_property
     def receiver(self) -> Any:
         """A ReentrantReceiver contributing to ``drt``."""
-        receiver = deploy_artifact(self.lab, self.artifacts["ReentrantReceiver"], self.drt.address)
+        receiver = self.lab.deploy_contract(self.artifacts["ReentrantReceiver"], self.drt.address)
         self.contracts.append(receiver.address)
         return receiver
 

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from eth_utils import keccak
 
 from dcai_lab import Lab
-from dcai_lab.build import compile_contracts
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.tools.build import compile_contracts
+from dcai_lab.chain.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError, RevertError
 from dcai_lab.incentives import PredictionMarket
 from dcai_lab.incentives.prediction_market import (
@@ -33,17 +33,17 @@ from dcai_lab.incentives.prediction_market import (
     MAX_EVALUATION_BYTES,
     MAX_SAMPLE_BYTES,
     MarketEntry,
-    MarketTrainer,
     Phase,
     Piece,
     lapsed_outcome,
     right_answers,
     split_test_set,
 )
+from dcai_lab.trainers import MarketTrainer
 from dcai_lab.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
 from dcai_lab.models._samples import pack_features
 
-from .conftest import deploy_artifact, encoded, learned_parameters
+from .conftest import encoded, learned_parameters
 
 #: Small amounts, so that a payout can be worked out by hand.
 RULES = PredictionMarket(min_stake=1_000, scoring_fee=10, participation_time=1_000, reveal_time=1_000)
@@ -409,7 +409,7 @@ def attacker_artifact(tmp_path_factory) -> dict:
 def test_a_reentrant_withdrawal_reverts_and_changes_nothing(revm_lab, attacker_artifact):
     a = revm_lab.accounts
     trainer = open_market(revm_lab, step_model(), STEP_X, STEP_Y)
-    attacker = deploy_artifact(revm_lab, attacker_artifact, trainer.address, sender=a[0])
+    attacker = revm_lab.deploy_contract(attacker_artifact, trainer.address, sender=a[0])
     attacker.stake(pack_features((0,)), 1, sender=a[1], value=5_000)
     reveal(revm_lab, trainer)
     trainer.process(sender=a[2])

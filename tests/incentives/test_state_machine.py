@@ -77,7 +77,7 @@ from dcai_lab.incentives.prediction_market import (
     split_test_set,
 )
 from dcai_lab.models import SparsePerceptron
-from dcai_lab.trainer import Contribution, SignedContribution, _development_key
+from dcai_lab.trainers.trainer import Contribution, SignedContribution, _development_key
 
 EXAMPLES = int(os.environ.get("DCAI_LAB_STATEFUL_EXAMPLES", "40"))
 STEPS = int(os.environ.get("DCAI_LAB_STATEFUL_STEPS", "50"))

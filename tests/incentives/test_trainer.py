@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from dcai_lab.gas import DEPLOY
+from dcai_lab.gas.report import DEPLOY
 from dcai_lab.incentives.deposit_refund_take import deposit_cost
 
 from .conftest import (BAD, BAD_1, COST_WEIGHT, GOOD, GOOD_0, NEUTRAL, dense_twin, drt, encoded, learned_parameters,

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from dcai_lab.datasets import load_digits, load_sentiment
-from dcai_lab.engines._base import TX_GAS_CAP
+from dcai_lab.chain.engines._base import TX_GAS_CAP
 from dcai_lab.errors import ConfigError
 from dcai_lab.models._base import MARGIN_LIMIT
 from dcai_lab.models._samples import pack

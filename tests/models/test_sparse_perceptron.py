@@ -10,7 +10,7 @@ from sklearn.linear_model import Perceptron
 
 from dcai_lab.errors import ConfigError
 from dcai_lab.models import SparsePerceptron
-from dcai_lab.models._deployed import CHUNK_CALLDATA_LIMIT
+from dcai_lab.trainers.deployed_model import CHUNK_CALLDATA_LIMIT
 from dcai_lab.models.sparse_perceptron import WEIGHT_SCALE
 from dcai_lab.models._samples import pack_features
 

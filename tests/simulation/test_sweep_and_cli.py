@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dcai_lab.cli import main
+from dcai_lab.tools.cli import main
 from dcai_lab.errors import ConfigError
 from dcai_lab.simulation import SCENARIOS, grid, sweep
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .gas import GasReport, TxRecord
-from .lab import Lab
+from ..gas.report import GasReport, TxRecord
+from ..lab import Lab
 
 #: What the ``lab`` fixture sent, kept for ``--dcai-gas``: the transactions of every test (each
 #: test's are undone with its anchor) and the session lab's gas report, for its engine.

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .engines._base import BLOCK_GAS_LIMIT, CHAIN_ID, GENESIS_TIMESTAMP, HD_PATH, INITIAL_BALANCE, MNEMONIC, N_ACCOUNTS
-from .errors import NotSupportedError
+from ..errors import NotSupportedError
 
-_NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+_NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 _MACHINES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 #: prctl(2) option: the signal the kernel sends this process when its parent dies.
 _PR_SET_PDEATHSIG = 1

@@ -18,7 +18,7 @@ from eth_abi.exceptions import EncodingError
 from eth_utils import is_address, keccak, to_canonical_address, to_checksum_address
 
 from .engines._base import Log
-from .errors import ArgumentTypeError, ConfigError
+from ..errors import ArgumentTypeError, ConfigError
 
 #: Solidity's built-in revert payloads.
 _ERROR_STRING = keccak(text="Error(string)")[:4]

@@ -9,14 +9,13 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..engines._base import TX_GAS_CAP
-from ..errors import ArgumentTypeError
-from . import _samples
-from ._base import OnChainModel
+from ..chain.engines._base import TX_GAS_CAP
+from ..models import _samples
+from ..models._base import OnChainModel
 
 if TYPE_CHECKING:
-    from ..contract import Contract
-    from ..gas import TxRecord
+    from ..chain.contract import Contract
+    from ..gas.report import TxRecord
     from ..lab import Lab
 
 #: Gas kept free in every initialisation transaction for the call itself (intrinsic gas, calldata
@@ -123,26 +122,3 @@ def _largest_chunk(function, table, offset: int) -> int:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if fits(middle) else (low, middle - 1)
     return low
-
-
-def deploy(lab: Lab, model: Any, incentive: Any = None, *, sender: str | None = None):
-    if not isinstance(model, OnChainModel):
-        hint = " Convert a fitted scikit-learn model first, e.g. SparsePerceptron.from_sklearn(estimator)." \
-            if hasattr(model, "get_params") else ""
-        raise ArgumentTypeError(f"lab.deploy takes one of dcai_lab.models' twins (SparsePerceptron, NaiveBayes, …), "
-                                f"not {_kind(model)}.{hint}")
-    if incentive is None:
-        return DeployedModel.deploy(lab, model, sender=sender)
-    from ..incentives import Incentive
-    from ..trainer import Trainer
-
-    if not isinstance(incentive, Incentive):
-        raise ArgumentTypeError(f"incentive= takes one of dcai_lab.incentives' mechanisms with its rules, e.g. "
-                                f"DepositRefundTake(refund_wait=days(1)) or Points(), not {_kind(incentive)}.")
-    return Trainer.deploy(lab, model, incentive, sender=sender)
-
-
-def _kind(value: Any) -> str:
-    """What a person passed: "the class Points" (they forgot the brackets) or "a Perceptron"."""
-    return f"the class {value.__name__} (call it: {value.__name__}(…))" if isinstance(value, type) else \
-        f"a {type(value).__name__}"

@@ -26,9 +26,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from ._abi import Event
-from .engines._base import BLOCK_GAS_LIMIT, TX_GAS_CAP, Log, base_gas, calldata_gas
-from .errors import ConfigError, real_number, whole_number
+from ..chain._abi import Event
+from ..chain.engines._base import BLOCK_GAS_LIMIT, TX_GAS_CAP, Log, base_gas, calldata_gas
+from ..errors import ConfigError, real_number, whole_number
 
 #: The method name under which deployments are listed.
 DEPLOY = "(deploy)"

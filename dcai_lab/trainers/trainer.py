@@ -4,7 +4,7 @@
 contract (``<Model>With<Mechanism>``, see contracts/trainers/CollaborativeTrainer.sol), loads the
 parameters in chunks, then freezes them and hands ownership to the trainer itself. The handle adds
 data, predicts for free, refunds and reports, and rebuilds every contribution from the chain's
-events. ``Trainer.at(lab, address)`` (or ``lab.attach``) checks a trainer someone else deployed.
+events. ``lab.attach(address)`` checks a trainer someone else deployed (``dcai_lab.trainers.registry``).
 """
 
 from __future__ import annotations
@@ -15,27 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from eth_abi import decode, encode
-from eth_abi.exceptions import DecodingError
 from eth_account import Account as _EthAccount
 from eth_utils import keccak
 
-from ._abi import type_string
-from ._artifacts import artifact_names, load_artifact
-from .contract import matches_artifact
-from .engines._base import HD_PATH, MNEMONIC, N_ACCOUNTS
-from .errors import ArgumentTypeError, ConfigError, NotSupportedError, whole_number
-from .models import _samples
-from .models._base import OnChainModel
-from .models._deployed import DeployedModel, deploy_contract_in_chunks
+from ..chain.engines._base import HD_PATH, MNEMONIC, N_ACCOUNTS
+from ..errors import ArgumentTypeError, ConfigError, whole_number
+from ..models import _samples
+from ..models._base import OnChainModel
+from .deployed_model import DeployedModel
 
 if TYPE_CHECKING:
-    from .contract import Contract
-    from .gas import TxRecord
-    from .incentives import Incentive
-    from .lab import Lab
+    from ..chain.contract import Contract
+    from ..gas.report import TxRecord
+    from ..lab import Lab
 
-__all__ = ["Contribution", "PointsTrainer", "Trainer"]
+__all__ = ["Contribution", "ContributionStatus", "SignedContribution", "Trainer"]
 
 
 @dataclass(frozen=True)
@@ -90,47 +84,6 @@ class Trainer:
         self._to_sample = self._model._to_sample
         self._encode = self._model._encode  # packed, as the contract takes samples
         self._sparse = model_class.sparse
-
-    # -- deployment and validation -------------------------------------------------------------
-    @classmethod
-    def deploy(cls, lab: Lab, model: OnChainModel, incentive: Incentive, *, sender: str | None = None) -> Trainer:
-        """Deploy ``model`` joined to ``incentive``; chunked initialisation, then locked."""
-        name = f"{model.contract_name}With{incentive.contract_name}"
-        contract = deploy_contract_in_chunks(lab, model, name, incentive._constructor_args(), sender=sender)
-        return incentive._trainer_class()(lab, contract, type(model), incentive.contract_name)
-
-    @classmethod
-    def at(cls, lab: Lab, address: str) -> Trainer:
-        """A handle on a trainer already on chain, after checking that it is one.
-
-        Its code must be one of the lab's trainer artifacts (immutables aside), created by a
-        transaction that ran exactly that artifact's creation code with its constructor arguments
-        (see ``_check_creation``), its parameters frozen, and the model owned by the trainer itself
-        — so nobody can change the model except through contributions. Anything else is refused
-        with the reason.
-        """
-        address = lab._address(address)
-        code = lab._engine.code(address)
-        if not code:
-            raise ConfigError(f"there is no contract at {address} on this chain.")
-        name = _matching_artifact(code)
-        if name is None:
-            raise ConfigError(f"the code at {address} is not one of dcai-lab's trainer contracts "
-                              f"(compared with every trainer artifact, immutables masked).")
-        model_name, incentive_name = name.split("With")
-        _check_creation(lab, address, name)
-        contract = lab.at(name, address)
-        if not contract.initialised():
-            raise ConfigError(f"{name} at {address} is still being initialised: its parameters are not frozen yet.")
-        owner = contract.owner()
-        if owner != address:
-            raise ConfigError(f"{name} at {address} is owned by {owner}, not by itself: that owner could "
-                              f"change the model outside the incentive mechanism.")
-        from .incentives import incentive_class
-        from .models import model_class
-
-        handle = incentive_class(incentive_name)._trainer_class()
-        return handle(lab, contract, model_class(model_name), incentive_name)
 
     @property
     def address(self) -> str:
@@ -281,88 +234,6 @@ class Trainer:
 
     def __repr__(self) -> str:
         return f"<trainer {self.contract.contract_name} at {self.address}>"
-
-
-class PointsTrainer(Trainer):
-    """A trainer under the Points mechanism: ``validate`` (the contract's ``refund``) and the
-    leaderboard."""
-
-    settle_verb = "validate"
-
-    def validate(self, contribution: Contribution, *, sender: str | None = None) -> TxRecord:
-        """Validate your contribution, which the model still agrees with: one point."""
-        return self.refund(contribution, sender=sender)
-
-    def leaderboard(self) -> pd.DataFrame:
-        """Every player's points, reports and badges, read from chain state, best first."""
-        from .incentives.points import BADGES
-
-        rows = []
-        for i in range(self.contract.numPlayers()):
-            player = self.contract.playerList(i)
-            points, reports, badges = self.contract.players(player)
-            rows.append({"player": self.lab.accounts.name_of(player), "points": points, "reports": reports,
-                         "badges": ", ".join(name for bit, name in BADGES.items() if badges & bit)})
-        table = pd.DataFrame(rows, columns=["player", "points", "reports", "badges"])
-        return table.sort_values(["points", "reports"], ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _trainer_artifacts() -> list[str]:
-    return [n for n in artifact_names() if "With" in n]
-
-
-def _matching_artifact(code: bytes) -> str | None:
-    """The trainer artifact whose deployed code equals ``code`` once immutables are masked."""
-    return next((name for name in _trainer_artifacts() if matches_artifact(code, load_artifact(name))), None)
-
-
-def _check_creation(lab: Lab, address: str, name: str) -> None:
-    """Refuse the trainer at ``address`` unless a transaction created it with exactly artifact
-    ``name``'s creation code followed by the ABI encoding of constructor arguments.
-
-    Runtime code says nothing about storage: creation code of one's own may write a contribution
-    record that nobody paid for and then return the genuine runtime code, and the record's ether is
-    later taken from honest deposits. The genuine creation code writes only what its constructor
-    means to, and the arguments are public and checked by that constructor.
-    """
-    try:
-        creation = lab._engine.creation(address)
-    except NotSupportedError as error:
-        raise NotSupportedError(f"lab.attach cannot verify the trainer at {address} on this node: {error}") from error
-    unproven = f"so nothing shows that its storage holds only what the {name} constructor wrote"
-    if creation is None:
-        raise ConfigError(f"this chain has no record of how the contract at {address} was created, {unproven}.")
-    if creation.by_contract:
-        during = f" while transaction {creation.tx_hash} ran" if creation.tx_hash else ""
-        raise ConfigError(f"the contract at {address} was created by another contract{during}, not deployed by a "
-                          f"transaction: the code that created it cannot be checked, {unproven}. Attach trainers "
-                          f"deployed straight from an account (as lab.deploy does).")
-    artifact = load_artifact(name)
-    bytecode = bytes.fromhex(artifact["bytecode"].removeprefix("0x"))
-    if not creation.initcode.startswith(bytecode):
-        raise ConfigError(f"the contract at {address} has {name}'s code but was created by other creation code "
-                          f"(transaction {creation.tx_hash}), which may have written anything into its storage "
-                          f"(a contribution nobody paid for, say) before returning that code: refused.")
-    arguments = creation.initcode[len(bytecode):]
-    types = _constructor_types(artifact)
-    if not _is_abi_encoding(arguments, types):
-        raise ConfigError(f"the contract at {address} was created by {name}'s creation code followed by "
-                          f"{len(arguments)} bytes that are not exactly the ABI encoding of its constructor "
-                          f"arguments ({', '.join(types)}) (transaction {creation.tx_hash}): refused.")
-
-
-def _constructor_types(artifact: dict) -> list[str]:
-    constructor = next((item for item in artifact["abi"] if item["type"] == "constructor"), {"inputs": []})
-    return [type_string(parameter) for parameter in constructor["inputs"]]
-
-
-def _is_abi_encoding(data: bytes, types: list[str]) -> bool:
-    """Whether ``data`` is exactly the ABI encoding of values of ``types``: it decodes, and encoding
-    the values again gives the same bytes (no trailing bytes, no unusual layout)."""
-    try:
-        return encode(types, decode(types, data)) == data
-    except DecodingError:
-        return False
 
 
 @functools.cache

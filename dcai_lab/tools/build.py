@@ -9,7 +9,7 @@ Reproducibility rests on three things: the exact compiler release (``SOLC_VERSIO
 ``SETTINGS``, and source unit names relative to ``contracts/`` (the metadata hash embedded at the end
 of the bytecode covers the names, so an absolute path would make the bytecode machine-specific).
 
-Run ``python -m dcai_lab.build`` to rebuild and ``python -m dcai_lab.build --check`` to ask, without
+Run ``dcai-lab build`` to rebuild and ``dcai-lab build --check`` to ask, without
 compiling, whether the committed artifacts still match the sources.
 """
 
@@ -26,9 +26,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _artifacts
-from ._artifacts import REBUILD_HINT, ArtifactNotFoundError, artifact_names, load_artifact  # noqa: F401 (re-exported)
-from .errors import BuildError
+from ..chain import _artifacts
+from ..chain._artifacts import REBUILD_HINT, ArtifactNotFoundError, artifact_names, load_artifact  # noqa: F401 (re-exported)
+from ..errors import BuildError
 
 SOLC_VERSION = "0.8.37"
 """The only compiler release we build with; bytecode differs between releases."""
@@ -59,7 +59,7 @@ SETTINGS: dict = {
 }
 """The whole standard-JSON ``settings`` object, kept in one place and recorded in every artifact."""
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = PACKAGE_DIR.parent
 CONTRACTS_DIR = REPO_ROOT / "contracts"
 ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
@@ -351,7 +351,7 @@ def stale_artifacts(contracts_dir: Path | None = None, artifacts_dir: Path | Non
 def main(argv: list[str] | None = None) -> int:
     """Command line: build the artifacts, or with --check only report stale ones."""
     parser = argparse.ArgumentParser(
-        prog="python -m dcai_lab.build", description="Compile contracts/ into dcai_lab/artifacts/."
+        prog="dcai-lab build", description="Compile contracts/ into dcai_lab/artifacts/."
     )
     parser.add_argument(
         "--check", action="store_true", help="do not compile; exit 1 if any artifact is out of date"

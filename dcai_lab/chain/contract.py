@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._abi import Event, EventDecoder, Function, event_topic
-from .errors import ConfigError
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from .lab import Lab
+    from ..lab import Lab
 
 
 class ContractFunction:

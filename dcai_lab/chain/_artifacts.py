@@ -7,16 +7,9 @@ import functools
 import json
 from importlib import resources
 
-from .errors import DcaiLabError
+from ..errors import ArtifactNotFoundError
 
-REBUILD_HINT = "run `python -m dcai_lab.build`"
-
-
-class ArtifactNotFoundError(DcaiLabError, KeyError):
-    """No artifact with that name; a KeyError so ``name in``-style callers can catch it as usual."""
-
-    def __str__(self) -> str:  # KeyError would show the message in quotes
-        return str(self.args[0])
+REBUILD_HINT = "run `dcai-lab build`"
 
 
 def artifact_names() -> list[str]:

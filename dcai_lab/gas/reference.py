@@ -24,12 +24,12 @@ import statistics
 import numpy as np
 import pandas as pd
 
-from .engines.pyevm import PyEVMEngine
-from ._gas_workload import _predict_as_transaction
-from .gas import floor_gas
-from .incentives import DepositRefundTake, days
-from .lab import Lab
-from .models import NaiveBayes, SparsePerceptron
+from ..chain.engines.pyevm import PyEVMEngine
+from ._workload import _predict_as_transaction
+from .report import floor_gas
+from ..incentives import DepositRefundTake, days
+from ..lab import Lab
+from ..models import NaiveBayes, SparsePerceptron
 
 __all__ = ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours", "reference_naive_bayes",
            "reference_perceptron", "side_by_side"]

@@ -1,7 +1,7 @@
 """The gas snapshot: the exact gas of every standard operation, committed, so a change shows.
 
 Like forge's ``.gas-snapshot``, ``.gas-snapshot`` at the repository's root holds one line per
-operation of the standard workload (``dcai_lab._gas_workload``: five models × three mechanisms,
+operation of the standard workload (``dcai_lab.gas._workload``: five models × three mechanisms,
 2 classes × 1,000 features, k = 50), measured on the default engine (py-evm; its gas is a node's)::
 
     NaiveBayes/DepositRefundTake: addData, label = prediction (gas: 304662)
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._gas_workload import MECHANISMS, MODELS, STANDARD, measure
-from .errors import ConfigError
+from ._workload import MECHANISMS, MODELS, STANDARD, measure
+from ..errors import ConfigError
 
 __all__ = ["SNAPSHOT", "check", "compare", "format_snapshot", "main", "measure_snapshot", "parse_snapshot"]
 
 #: The committed snapshot.
-SNAPSHOT = Path(__file__).resolve().parent.parent / ".gas-snapshot"
+SNAPSHOT = Path(__file__).resolve().parents[2] / ".gas-snapshot"
 #: Counts, not gas: the table shows them, the snapshot does not.
 _NOT_GAS = {"deploy transactions"}
 _LINE = re.compile(r"^(?P<name>[^:]+: .+) \(gas: (?P<gas>\d+)\)$")

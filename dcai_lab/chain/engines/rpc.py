@@ -15,7 +15,7 @@ from eth_account import Account
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
-from ..errors import ArgumentTypeError, ConfigError, NodeError, NotSupportedError
+from ...errors import ArgumentTypeError, ConfigError, NodeError, NotSupportedError
 from ._base import TX_GAS_CAP, CallResult, Creation, Engine, Log, Receipt, web3_logs
 
 #: JSON-RPC error codes that mean "this node has no such method".

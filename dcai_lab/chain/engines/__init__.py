@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import ArgumentTypeError, ConfigError
+from ...errors import ArgumentTypeError, ConfigError
 from ._base import Engine, Log, Receipt
 
 __all__ = ["Engine", "Log", "Receipt", "create_engine", "ENGINES"]

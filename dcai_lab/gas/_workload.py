@@ -35,16 +35,16 @@ from typing import Any
 
 import numpy as np
 
-from .engines._base import TX_GAS_CAP
-from .errors import ConfigError, DcaiLabError
-from .incentives import DepositRefundTake, Points, PredictionMarket, days, hours
-from .lab import Lab
-from .models import model_class
-from .models._base import OnChainModel
+from ..chain.engines._base import TX_GAS_CAP
+from ..errors import ConfigError, DcaiLabError
+from ..incentives import DepositRefundTake, Points, PredictionMarket, days, hours
+from ..lab import Lab
+from ..models._base import OnChainModel
+from ..trainers import registry
 
 #: The five models and three mechanisms, in the order tables list them.
-MODELS = ("SparsePerceptron", "DensePerceptron", "NaiveBayes", "NearestCentroid", "SparseNearestCentroid")
-MECHANISMS = ("DepositRefundTake", "Points", "PredictionMarket")
+MODELS = tuple(registry.MODELS)
+MECHANISMS = tuple(registry.INCENTIVES)
 
 #: The operations measured, in order. ``settle`` is the refund (deposit-refund-take), the validation
 #: (points) or the scoring of the contribution (prediction market) whose label was the prediction.
@@ -82,7 +82,7 @@ STANDARD = Workload()
 
 def trained_model(name: str, workload: Workload = STANDARD) -> OnChainModel:
     """Model ``name`` trained on the workload's seeded random samples, ready to deploy."""
-    cls = model_class(name)
+    cls = registry.model_class(name)
     rng = np.random.default_rng(workload.seed)
     n = workload.n_features
     if cls.sparse:  # at most half the features each, so that no two training samples are alike

@@ -1,12 +1,12 @@
 """How gas grows: scaling curves, the largest model each design fits, and the model × mechanism table.
 
-    from dcai_lab import gas_curves
-    frame = gas_curves.scaling("present features", [1, 10, 50, 100, 200])   # a long DataFrame
-    gas_curves.figure(frame)                       # a plotly figure, the per-transaction cap drawn
-    gas_curves.largest_model("DensePerceptron", "DepositRefundTake")      # and what limits it
-    gas_curves.comparison_table()                  # five models × three mechanisms, standard workload
+    from dcai_lab.gas import curves
+    frame = curves.scaling("present features", [1, 10, 50, 100, 200])   # a long DataFrame
+    curves.figure(frame)                       # a plotly figure, the per-transaction cap drawn
+    curves.largest_model("DensePerceptron", "DepositRefundTake")      # and what limits it
+    curves.comparison_table()                  # five models × three mechanisms, standard workload
 
-Every figure is measured on real contracts (``dcai_lab._gas_workload``: the same operations as the
+Every figure is measured on real contracts (``dcai_lab.gas._workload``: the same operations as the
 gas snapshot), on revm by default: its gas equals py-evm's, and it is some fifty times faster.
 (The prediction market's chosen piece is drawn from a block hash, which differs between the
 engines, so its figures can differ by which test samples were revealed first.)
@@ -23,10 +23,10 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ._gas_workload import MECHANISMS, MODELS, OPERATIONS, STANDARD, Workload, measure
-from .engines._base import TX_GAS_CAP
-from .errors import ConfigError
-from .models import model_class
+from ._workload import MECHANISMS, MODELS, OPERATIONS, STANDARD, Workload, measure
+from ..chain.engines._base import TX_GAS_CAP
+from ..errors import ConfigError
+from ..trainers.registry import model_class
 
 __all__ = ["AXES", "MECHANISMS", "MODELS", "comparison_table", "figure", "largest_model", "operation_names",
            "scaling"]
@@ -147,7 +147,7 @@ def largest_model(model: str, mechanism: str, *, engine: str = "revm", start: in
 def comparison_table(*, engine: str = "revm", operations: tuple[str, ...] = (
         "deploy", "deploy transactions", "addData, label = prediction", "addData, label ≠ prediction",
         "settle", "settle, model changes", "report", "predict")) -> pd.DataFrame:
-    """Five models × three mechanisms on the standard workload (``dcai_lab._gas_workload.STANDARD``):
+    """Five models × three mechanisms on the standard workload (``dcai_lab.gas._workload.STANDARD``):
     one row per (model, mechanism), one column per operation in its generic name. ``settle`` is the
     refund (deposit-refund-take), the validation (points) or the scoring (prediction market) of a
     contribution labelled with the prediction; ``settle, model changes`` the market's scoring of one

@@ -8,15 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def demo() -> int:
     """A two-minute tour without a browser: a chain, a contract, a revert, time travel, gas, and
     a model that anyone may train under deposits."""
-    from . import Lab, RevertError
-    from .incentives import DepositRefundTake
-    from .models import SparsePerceptron
+    from .. import Lab, RevertError
+    from ..incentives import DepositRefundTake
+    from ..models import SparsePerceptron
 
     lab = Lab()
     alice, bob = lab.accounts.alice, lab.accounts.bob
@@ -71,7 +71,7 @@ def _progress_bar(unit: str):
 
 def simulate(args: argparse.Namespace) -> int:
     """Run one named scenario and write timeline.csv, summary.json and report.html."""
-    from .simulation import run
+    from ..simulation import run
 
     bar, progress = _progress_bar("sample")
     with bar:
@@ -97,9 +97,9 @@ def sweep(args: argparse.Namespace) -> int:
 
     import plotly.express as px
 
-    from .simulation import grid
-    from .simulation import sweep as run_sweep
-    from .simulation._results import write_report
+    from ..simulation import grid
+    from ..simulation import sweep as run_sweep
+    from ..simulation._results import write_report
 
     axes = {"mechanism": args.mechanism, "seed": list(range(args.seeds)), "engine": [args.engine],
             **({"samples": [args.samples]} if args.samples else {}), **dict(args.vary)}
@@ -124,7 +124,7 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .simulation import DESCRIPTIONS, MECHANISMS
+    from ..simulation import DESCRIPTIONS, MECHANISMS
 
     parser = argparse.ArgumentParser(prog="dcai-lab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return build_main(rest)
     if args.command == "gas-snapshot":
-        from .gas_snapshot import main as snapshot_main
+        from ..gas.snapshot import main as snapshot_main
 
         return snapshot_main(rest)
     if args.command == "demo":
