@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import statistics
 
-import numpy as np
 import pandas as pd
 
 from dcai_lab import Lab
@@ -29,7 +28,6 @@ from dcai_lab.incentives.prediction_market import (
     MAX_EVALUATION_BYTES,
     STEP_GAS,
     PredictionMarket,
-    split_test_set,
 )
 from dcai_lab.models import NaiveBayes, SparsePerceptron
 

@@ -59,8 +59,8 @@ def main() -> None:
     print("profiled again (cProfile slows Python code about twice, the EVM not at all):")
     stats = pstats.Stats(profile).stats
     total = max(v[3] for v in stats.values())
-    handle = _cumulative(stats, "dcai_lab/trainer.py", "add_data", "refund", "report")
-    engine = _cumulative(stats, "dcai_lab/engines/revm.py", "transact")
+    handle = _cumulative(stats, "dcai_lab/trainers/trainer.py", "add_data", "refund", "report")
+    engine = _cumulative(stats, "dcai_lab/chain/engines/revm.py", "transact")
     evm = _own(stats, "message_call")
     evaluation = _cumulative(stats, "dcai_lab/simulation/_scheduler.py", "_evaluate")
     parts = {"EVM execution (revm message_call)": evm,

@@ -5,15 +5,15 @@
     │   │                           sender and the decoded reason
     │   └── OutOfGasError           it used all the gas it was given; carries the limit
     ├── ConfigError (ValueError)    a bad argument: the message says what to pass instead
-    │   └── ArgumentTypeError (TypeError)
-    │                               an argument of the wrong kind (a string where a number belongs)
+    │   ├── ArgumentTypeError (TypeError)
+    │   │                           an argument of the wrong kind (a string where a number belongs)
+    │   └── UnknownNameError (KeyError)
+    │                               no model or mechanism of that name (the trainers' registry)
     ├── NotSupportedError (NotImplementedError)
     │                               the engine or node cannot do this (e.g. no snapshots)
     ├── NodeError (RuntimeError)    a JSON-RPC node refused a request (not a revert)
     ├── ArtifactNotFoundError (KeyError)
     │                               no compiled contract of that name
-    ├── UnknownNameError (ConfigError, KeyError)
-    │                               no model or mechanism of that name (the trainers' registry)
     └── BuildError (RuntimeError)   the Solidity build failed or cannot run here
 
 Misuse errors also subclass the builtin that fits, so ``except ValueError`` keeps working; an

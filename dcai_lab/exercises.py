@@ -15,8 +15,19 @@ check must say "correct".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from .chain.contract import Contract
 from .lab import Lab
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .datasets import Dataset
+    from .models import OnChainModel
+    from .simulation import SimulationResult
+    from .trainers import DeployedModel, MarketTrainer, PointsTrainer, Trainer
 
 
 def _verdict(problem: str | None) -> None:
@@ -57,7 +68,7 @@ def check_what_if_withdrawal(lab: Lab, jar: Contract, answer: int | None, jar_sh
     _verdict(None)
 
 
-def check_first_mistake(model, data, answer: int | None) -> None:
+def check_first_mistake(model: DeployedModel, data: Dataset, answer: int | None) -> None:
     """Exercise 02.1: the first test sentence the on-chain model gets wrong."""
     if answer is None:
         return _verdict("set i to the index of a test sentence.")
@@ -69,7 +80,7 @@ def check_first_mistake(model, data, answer: int | None) -> None:
     _verdict(None)
 
 
-def check_taught(model, features: list[int], label: int) -> None:
+def check_taught(model: DeployedModel, features: list[int], label: int) -> None:
     """Exercise 02.2: after training, the chain predicts ``label`` for ``features``."""
     if model.predict(features) != label:
         return _verdict(f"the model still predicts {1 - label}; call model.update(features, {label}) until it "
@@ -91,7 +102,7 @@ def check_deposit_after(answer: int | None, cost_weight: int, seconds: int) -> N
     _verdict(None)
 
 
-def check_take_share(trainer, taker: str, deposit: int, answer: int | None) -> None:
+def check_take_share(trainer: Trainer, taker: str, deposit: int, answer: int | None) -> None:
     """Exercise 03.2: what ``taker`` may take from a bad deposit, ``deposit · validated // total``."""
     if answer is None:
         return _verdict("set bob_takes to a whole number of wei.")
@@ -103,7 +114,7 @@ def check_take_share(trainer, taker: str, deposit: int, answer: int | None) -> N
     _verdict(None)
 
 
-def check_refunded(trainer, contributor: str) -> None:
+def check_refunded(trainer: Trainer, contributor: str) -> None:
     """Exercise 03.3: ``contributor`` added data and got the deposit back (a refund pays all of it)."""
     name = trainer.lab.accounts.name_of(contributor)
     events = [e for r in trainer.lab.transactions if r.address == trainer.address for e in r.events]
@@ -115,7 +126,7 @@ def check_refunded(trainer, contributor: str) -> None:
     _verdict(None)
 
 
-def check_badge(trainer, player: str, badge: str) -> None:
+def check_badge(trainer: PointsTrainer, player: str, badge: str) -> None:
     """Exercise 04.1: ``player`` holds ``badge`` (one of ``incentives.points.BADGES``'s names)."""
     from .incentives.points import BADGES
 
@@ -130,7 +141,7 @@ def check_badge(trainer, player: str, badge: str) -> None:
              f"trainer.refund(c, sender={name}) — the model must still agree with the label.")
 
 
-def check_sponsored(trainer, contributor: str, sponsor: str) -> None:
+def check_sponsored(trainer: Trainer, contributor: str, sponsor: str) -> None:
     """Exercise 04.2: a contribution credited to ``contributor`` and paid for by ``sponsor``."""
     names = trainer.lab.accounts.name_of(contributor), trainer.lab.accounts.name_of(sponsor)
     credited = [c for c in trainer.contributions() if c.contributor == contributor]
@@ -143,7 +154,7 @@ def check_sponsored(trainer, contributor: str, sponsor: str) -> None:
              f"trainer.add_data_for(signed, sender={names[1]}).")
 
 
-def check_payout(trainer, stake: int, score: int, answer: int | None) -> None:
+def check_payout(trainer: MarketTrainer, stake: int, score: int, answer: int | None) -> None:
     """Exercise 05.1: what a contribution staking ``stake`` wei and scoring ``score`` withdraws from
     ``trainer``'s market: the stake minus the scoring fee, plus the gain or minus the loss, each
     ``min(|score| · price, stake − fee)``."""
@@ -167,7 +178,7 @@ def check_payout(trainer, stake: int, score: int, answer: int | None) -> None:
              f"above 0, with price = trainer.contract.pricePerPoint() and fee = trainer.contract.scoringFee().")
 
 
-def check_drawn_piece(trainer, n_pieces: int, answer: int | None) -> None:
+def check_drawn_piece(trainer: MarketTrainer, n_pieces: int, answer: int | None) -> None:
     """Exercise 05.2: the piece the commit block's hash draws among ``n_pieces``."""
     if answer is None:
         return _verdict("set piece_of_6 to a piece index.")
@@ -178,7 +189,7 @@ def check_drawn_piece(trainer, n_pieces: int, answer: int | None) -> None:
     _verdict(None)
 
 
-def check_next_losers(trainer, X, y, answer: int | None) -> None:
+def check_next_losers(trainer: MarketTrainer, X: Any, y: Any, answer: int | None) -> None:
     """Exercise 05.3: how many of the samples ``X`` (labels ``y``), each contributed alone to the model
     ``trainer``'s market left behind, would score below 0 on the market's evaluation set."""
     if answer is None:
@@ -197,7 +208,7 @@ def check_next_losers(trainer, X, y, answer: int | None) -> None:
              f"would get now: count those below 0.")
 
 
-def check_usd_cost(lab: Lab, tx: int, prices, answer: float | None) -> None:
+def check_usd_cost(lab: Lab, tx: int, prices: pd.Series, answer: float | None) -> None:
     """Exercise 06.1: what transaction ``tx`` of ``lab`` costs in US dollars at the example ``prices``
     (a row of ``example_prices()``), under Prague: gas × (base fee + priority fee) × ETH price."""
     if answer is None:
@@ -229,7 +240,7 @@ def check_largest_estimate(found: dict, answer: float | None, tolerance: float =
              f"k₂ + (16,777,216 − gas₂) / slope.")
 
 
-def check_cheapest(table, answer: str | None) -> None:
+def check_cheapest(table: pd.DataFrame, answer: str | None) -> None:
     """Exercise 06.3: the model whose contribution that changes the model and is then taken costs
     least under deposit-refund-take (``addData, label ≠ prediction`` + ``report`` in ``table``)."""
     if answer is None:
@@ -240,7 +251,7 @@ def check_cheapest(table, answer: str | None) -> None:
                           "under DepositRefundTake and take the smallest.")
 
 
-def _check_cheapest_model(gas, answer: str, among: str, hint: str) -> None:
+def _check_cheapest_model(gas: pd.Series, answer: str, among: str, hint: str) -> None:
     """The verdict on ``answer`` as the model (an index label of ``gas``) with the least gas."""
     if answer == gas.idxmin():
         return _verdict(None)
@@ -249,7 +260,7 @@ def _check_cheapest_model(gas, answer: str, among: str, hint: str) -> None:
     _verdict(f"{answer} is not it: " + hint.format(gas=int(gas[answer])))
 
 
-def check_faster_attacker(result) -> None:
+def check_faster_attacker(result: SimulationResult) -> None:
     """Exercise 07.1: the attack simulated with an attacker every 20 minutes."""
     if result is None:
         return _verdict("set faster to what simulate(...) returns.")
@@ -264,7 +275,7 @@ def check_faster_attacker(result) -> None:
     _verdict(None)
 
 
-def check_alice_takes(result, answer: int | None) -> None:
+def check_alice_takes(result: SimulationResult, answer: int | None) -> None:
     """Exercise 07.2: the number of takes by alice in the timeline."""
     if answer is None:
         return _verdict("set alice_takes to a number.")
@@ -345,7 +356,7 @@ def check_per_new_word(lab: Lab, contract: Contract, answer: int | None, toleran
     _verdict(None)
 
 
-def check_cheapest_question(table, dataset: str, answer: str | None) -> None:
+def check_cheapest_question(table: pd.DataFrame, dataset: str, answer: str | None) -> None:
     """Exercise 09.1: the model whose ``predict`` costs least gas on ``dataset`` in notebook 09's table."""
     if answer is None:
         return _verdict("set cheapest_question to a model's name, e.g. 'NaiveBayes'.")
@@ -354,7 +365,7 @@ def check_cheapest_question(table, dataset: str, answer: str | None) -> None:
                           f"and take the smallest.")
 
 
-def check_twin_follows(trainer, twin, x, before: int) -> None:
+def check_twin_follows(trainer: Trainer, twin: OnChainModel, x: Any, before: int) -> None:
     """Exercise 09.2: the sample ``x`` was added on chain after ``before`` contributions, and the twin
     learned it too: the contract's parameters, read back, predict as the twin does."""
     contributions = trainer.contributions()
@@ -372,7 +383,7 @@ def check_twin_follows(trainer, twin, x, before: int) -> None:
     _verdict(None)
 
 
-def check_public_words(lab: Lab, feature_names, contributor: str, answer) -> None:
+def check_public_words(lab: Lab, feature_names: Sequence[str], contributor: str, answer: set[str] | None) -> None:
     """Exercise 10.1: the vocabulary words of ``contributor``'s first contribution, read back from the
     public ``ContributionAdded`` events."""
     if answer is None:
@@ -391,7 +402,7 @@ def check_public_words(lab: Lab, feature_names, contributor: str, answer) -> Non
              "data.feature_names[index].")
 
 
-def check_one_flip(trainer, X_test, y_test, answer: int | None, shown: int) -> None:
+def check_one_flip(trainer: Trainer, X_test: Any, y_test: Any, answer: int | None, shown: int) -> None:
     """Exercise 10.2: a test sentence, not ``shown``, that the trainer's current model answers right and
     that one contribution with the other label would flip (tried on a copy of the twin)."""
     import copy

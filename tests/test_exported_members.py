@@ -47,12 +47,23 @@ def test_dataset_and_encoder_names_are_pinned():
 def test_gas_analysis_names_are_pinned():
     from dcai_lab.gas import curves, reference, snapshot
 
+    assert dcai_lab.gas.__all__ == ["PRICES", "GasReport", "L1DataFee", "TxRecord", "example_prices"]
     assert curves.__all__ == ["AXES", "MECHANISMS", "MODELS", "comparison_table", "figure", "largest_model",
-                                  "operation_names", "scaling"]
+                              "operation_names", "scaling"]
     assert snapshot.__all__ == ["SNAPSHOT", "check", "compare", "format_snapshot", "main", "measure_snapshot",
-                                    "parse_snapshot"]
+                                "parse_snapshot"]
     assert reference.__all__ == ["PROVENANCE", "REFERENCE", "REFERENCE_TRANSACTIONS", "measure_ours",
-                                     "reference_naive_bayes", "reference_perceptron", "side_by_side"]
+                                 "reference_naive_bayes", "reference_perceptron", "side_by_side"]
+
+
+def test_trainer_names_are_pinned():
+    import dcai_lab.trainers
+    from dcai_lab.trainers import registry
+
+    assert dcai_lab.trainers.__all__ == ["Contribution", "ContributionStatus", "DeployedModel", "MarketTrainer",
+                                         "PointsTrainer", "SignedContribution", "Trainer"]
+    assert registry.__all__ == ["HANDLES", "INCENTIVES", "MODELS", "attach", "deploy", "handle_class",
+                                "incentive_class", "model_class", "trainer_name"]
 
 
 def test_simulation_names_are_pinned():

@@ -326,7 +326,7 @@ def stale_artifacts(contracts_dir: Path | None = None, artifacts_dir: Path | Non
         ):
             problems.append(
                 f"{path.stem}: {_show(path)} was built with other compiler settings or another "
-                f"solc version than dcai_lab/build.py now pins; {REBUILD_HINT}."
+                f"solc version than dcai_lab/tools/build.py now pins; {REBUILD_HINT}."
             )
         for source_name, digest in sorted(hashes.items()):
             source = contracts_dir / source_name

@@ -10,8 +10,8 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import datasets
-from ..incentives import DepositRefundTake, Points, PredictionMarket
 from ..models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
+from ..trainers.registry import INCENTIVES
 from ._common import run, shown
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ MODELS = {
 }
 DATASETS = {"sentiment": datasets.load_sentiment, "breast cancer": datasets.load_breast_cancer,
             "digits": datasets.load_digits}
-MECHANISMS = {"DepositRefundTake": DepositRefundTake, "Points": Points, "PredictionMarket": PredictionMarket}
 
 
 class DeployPanel(widgets.VBox):
@@ -40,7 +39,7 @@ class DeployPanel(widgets.VBox):
         self.model = widgets.Dropdown(options=list(MODELS), description="model")
         self.dataset = widgets.Dropdown(description="dataset")
         self.n_train = widgets.IntSlider(value=300, min=10, max=1000, step=10, description="train on")
-        self.mechanism = widgets.Dropdown(options=list(MECHANISMS), description="mechanism")
+        self.mechanism = widgets.Dropdown(options=list(INCENTIVES), description="mechanism")
         self.parameters = widgets.VBox()
         self.deploy = widgets.Button(description="deploy", button_style="primary")
         self.output = widgets.Output()
@@ -60,14 +59,14 @@ class DeployPanel(widgets.VBox):
 
     def _parameters(self) -> None:
         """One box per parameter of the mechanism, filled with its default (wei and seconds)."""
-        fields = dataclasses.fields(MECHANISMS[self.mechanism.value])
+        fields = dataclasses.fields(INCENTIVES[self.mechanism.value])
         self.parameters.children = [widgets.IntText(value=f.default, description=f.name,
                                                     style={"description_width": "initial"}) for f in fields]
 
     def rules(self) -> Any:
         """The mechanism the form describes (its checks explain bad parameters)."""
         values = {box.description: box.value for box in self.parameters.children}
-        return MECHANISMS[self.mechanism.value](**values)
+        return INCENTIVES[self.mechanism.value](**values)
 
     def _deploy(self) -> str:
         rules = self.rules()
