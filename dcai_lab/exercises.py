@@ -19,7 +19,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .chain.contract import Contract
+from .incentives.deposit_refund_take import deposit_cost
+from .incentives.points import BADGES
 from .lab import Lab
+from .models._samples import rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,8 +93,6 @@ def check_taught(model: DeployedModel, features: list[int], label: int) -> None:
 
 def check_deposit_after(answer: int | None, cost_weight: int, seconds: int) -> None:
     """Exercise 03.1: the deposit after ``seconds`` of quiet, ``cost_weight · 3600 // ⌊√Δt⌋``."""
-    from .incentives.deposit_refund_take import deposit_cost
-
     if answer is None:
         return _verdict("set deposit to a whole number of wei.")
     if not isinstance(answer, int):
@@ -128,8 +129,6 @@ def check_refunded(trainer: Trainer, contributor: str) -> None:
 
 def check_badge(trainer: PointsTrainer, player: str, badge: str) -> None:
     """Exercise 04.1: ``player`` holds ``badge`` (one of ``incentives.points.BADGES``'s names)."""
-    from .incentives.points import BADGES
-
     name = trainer.lab.accounts.name_of(player)
     points, _reports, badges = trainer.contract.players(player)
     bit = next(bit for bit, label in BADGES.items() if label == badge)
@@ -194,8 +193,6 @@ def check_next_losers(trainer: MarketTrainer, X: Any, y: Any, answer: int | None
     ``trainer``'s market left behind, would score below 0 on the market's evaluation set."""
     if answer is None:
         return _verdict("set losers to a whole number: how many candidates would score below 0.")
-    from .models._samples import rows
-
     scores = [trainer.would_score(x, int(label)) for x, label in zip(rows(X), y)]
     if answer == sum(s < 0 for s in scores):
         return _verdict(None)
