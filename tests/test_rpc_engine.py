@@ -103,7 +103,7 @@ def test_attach_on_a_node_without_otterscan_methods_says_it_cannot_verify(plain_
 
 _START_AND_LEAVE = """
 import sys, threading, time
-from dcai_lab.anvil import Anvil
+from dcai_lab.chain.anvil import Anvil
 nodes = []
 if sys.argv[1] == "thread":  # started off the main thread: only the exit handler can stop it
     worker = threading.Thread(target=lambda: nodes.append(Anvil()))
