@@ -8,9 +8,12 @@ joined to the mechanism's: ``<Model>With<Mechanism>`` (see contracts/trainers/).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import whole_number
+
+if TYPE_CHECKING:
+    from ..trainer import Trainer
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -41,6 +44,11 @@ class Incentive:
 
     def _constructor_args(self) -> list:
         """The mechanism's constructor arguments, after the model's."""
+        raise NotImplementedError
+
+    @classmethod
+    def _trainer_class(cls) -> type[Trainer]:
+        """The handle ``lab.deploy`` returns for a trainer with this mechanism."""
         raise NotImplementedError
 
 
