@@ -1,9 +1,10 @@
 """Offline, byte-for-byte reproducible Solidity build.
 
-Every ``*.sol`` file under ``contracts/`` is compiled in one standard-JSON run with a pinned compiler
-version and pinned settings, and each contract with bytecode becomes one JSON artifact in
-``dcai_lab/artifacts/``. The artifacts are committed, so the rest of the lab (and students without a
-compiler) only ever *read* them through :func:`load_artifact`.
+Every ``*.sol`` file under ``contracts/``, plus the model × mechanism compositions this module
+generates (:func:`generated_sources`; contracts/README.md), is compiled in one standard-JSON run with
+a pinned compiler version and pinned settings, and each contract with bytecode becomes one JSON
+artifact in ``dcai_lab/artifacts/``. The artifacts are committed, so the rest of the lab (and
+students without a compiler) only ever *read* them through :func:`load_artifact`.
 
 Reproducibility rests on three things: the exact compiler release (``SOLC_VERSION``), the settings in
 ``SETTINGS``, and source unit names relative to ``contracts/`` (the metadata hash embedded at the end
@@ -267,7 +268,7 @@ def _composition(model: _Part, mechanism: _Part, notice: str) -> str:
 
 
 def generated_sources(contracts_dir: Path | None = None) -> dict[str, str]:
-    """Every model x mechanism composition, by source unit name (``trainers/<Model>With<Mechanism>.sol``).
+    """Every model × mechanism composition, by source unit name (``trainers/<Model>With<Mechanism>.sol``).
 
     They are the same twenty lines with names changed, so the build writes them instead of people:
     every deployable contract in ``models/`` joins every mechanism in ``MECHANISMS`` whose file is
@@ -471,7 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.check:
-        problems = stale_artifacts()
+        try:
+            problems = stale_artifacts()
+        except BuildError as exc:  # e.g. a hand-written copy of a generated composition
+            print(exc, file=sys.stderr)
+            return 1
         for problem in problems:
             print(problem)
         if not problems:
