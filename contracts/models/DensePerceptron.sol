@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {DenseClassifier} from "./DenseClassifier.sol";
+import {Perceptron} from "./Perceptron.sol";
 
 /// @title DensePerceptron
 /// @notice A binary perceptron over a vector of real-valued features. It predicts class 1 when
@@ -24,29 +25,11 @@ import {DenseClassifier} from "./DenseClassifier.sol";
 ///
 /// Storage, chosen for gas: four int64 weights share one 256-bit storage word (weight i is lane
 /// i % 4 of word i / 4), so predicting or training reads and writes a quarter of the slots.
-contract DensePerceptron is DenseClassifier {
-    /// @notice Fixed-point scale of weights, intercept and learning rate: 1.0 is stored as 1e6.
-    int256 public constant WEIGHT_SCALE = 1e6;
+/// Prediction, assessment and the training rule's shape are Perceptron's.
+contract DensePerceptron is DenseClassifier, Perceptron {
     /// @notice How many int64 weights one storage word holds.
     uint256 public constant WEIGHTS_PER_WORD = 4;
 
-    /// @notice Training would move weight `feature` to `weightScaled`, outside the int64 range.
-    error WeightOutOfRange(uint256 feature, int256 weightScaled);
-    /// @notice Training would move the intercept to `interceptScaled`, outside the int64 range.
-    error InterceptOutOfRange(int256 interceptScaled);
-    /// @notice The learning rate must be positive and fit an int64 (times WEIGHT_SCALE).
-    error InvalidLearningRate(int256 learningRate);
-
-    /// @notice The bias term (times WEIGHT_SCALE).
-    /// @dev Declared first so that it shares storage slot 0 with Classifier's `owner` and
-    /// `initialised`, which `update` reads anyway: reading the intercept there costs 100 gas
-    /// instead of a cold 2,100.
-    int64 public intercept;
-    /// @notice How far one mistake moves the intercept, and the factor of x in the weights' step
-    /// (times WEIGHT_SCALE).
-    int256 public immutable learningRate;
-    /// @dev Words loaded so far during initialisation; the next chunk must start here.
-    uint256 private _wordsLoaded;
     /// @dev Word w packs weights 4w … 4w+3; weight i sits in bits 64·(i % 4) … 64·(i % 4) + 63.
     /// A fixed-size array (room for 2^64 features) rather than a mapping: word w is simply the
     /// slot after w others, with no hashing on each access. Untouched slots cost nothing.
@@ -55,24 +38,19 @@ contract DensePerceptron is DenseClassifier {
     /// @param numFeatures_ Length of a sample.
     /// @param learningRate_ Step size times WEIGHT_SCALE, 1 … 2^63 - 1.
     /// @param intercept_ Initial bias times WEIGHT_SCALE.
-    constructor(uint256 numFeatures_, int256 learningRate_, int64 intercept_) DenseClassifier(numFeatures_, 2) {
-        if (learningRate_ <= 0 || learningRate_ > type(int64).max) revert InvalidLearningRate(learningRate_);
-        learningRate = learningRate_;
-        intercept = intercept_;
-    }
+    constructor(uint256 numFeatures_, int256 learningRate_, int64 intercept_)
+        DenseClassifier(numFeatures_, 2)
+        Perceptron(learningRate_, intercept_, type(int64).max)
+    {}
 
     /// @notice Load the weights of words `wordOffset` … (during initialisation only, in order).
     /// @dev All-zero words are not written: fresh storage already reads zero, and skipping the
-    /// write saves 2,200 gas per word. That is only sound because chunks cannot be re-sent,
-    /// hence the order check.
+    /// write saves 2,200 gas per word (sound because `_loadChunk` refuses a chunk sent twice).
     /// @param wordOffset Index of the first word in this chunk; the previous chunk ended here.
     /// @param words Groups of 4 weights times WEIGHT_SCALE: weights 4·w … 4·w + 3 for word w.
     /// Lanes past the last feature are never read.
     function setWeights(uint256 wordOffset, int64[4][] calldata words) external onlyOwner onlyDuringInitialisation {
-        if (wordOffset != _wordsLoaded) revert ChunkOutOfOrder(wordOffset, _wordsLoaded);
-        uint256 end = wordOffset + words.length;
-        uint256 numWords = (numFeatures + WEIGHTS_PER_WORD - 1) / WEIGHTS_PER_WORD;
-        if (end > numWords) revert ChunkTooLong(end, numWords);
+        _loadChunk(wordOffset, words.length, (numFeatures + WEIGHTS_PER_WORD - 1) / WEIGHTS_PER_WORD);
         for (uint256 i = 0; i < words.length; i++) {
             uint256 word = 0;
             for (uint256 lane = 0; lane < WEIGHTS_PER_WORD; lane++) {
@@ -80,7 +58,6 @@ contract DensePerceptron is DenseClassifier {
             }
             if (word != 0) _weightWords[wordOffset + i] = word;
         }
-        _wordsLoaded = end;
     }
 
     /// @notice Read `count` weights starting at `offset`, for free local inference.
@@ -96,22 +73,8 @@ contract DensePerceptron is DenseClassifier {
         }
     }
 
-    function _predict(bytes calldata x) internal view override returns (uint256 predicted) {
-        int256 scoreScaled = _score(x);
-        // Class 1 above zero, without a branch: 20 gas cheaper than `scoreScaled > 0 ? 1 : 0` here.
-        assembly ("memory-safe") {
-            predicted := sgt(scoreScaled, 0)
-        }
-    }
-
-    /// @dev The margin is the score, signed towards the label: for label 0 a negative score is right.
-    function _assess(bytes calldata x, uint256 label) internal view override returns (int256, bool) {
-        int256 scoreScaled = _score(x);
-        return (_clampMargin(label == 1 ? scoreScaled : -scoreScaled), (scoreScaled > 0) == (label == 1));
-    }
-
     /// @dev `intercept·SCALE + Σ weight[i]·x[i]`, exactly (WEIGHT_SCALE·SCALE units): class 1 above 0.
-    function _score(bytes calldata x) internal view returns (int256 scoreScaled) {
+    function _score(bytes calldata x) internal view override returns (int256 scoreScaled) {
         scoreScaled = int256(intercept) * SCALE;
         uint256 word;
         // Unchecked: each product is below 2^126 in size and there are fewer than 2^64 of them.
@@ -123,33 +86,24 @@ contract DensePerceptron is DenseClassifier {
         }
     }
 
-    /// @dev A perceptron learns only from mistakes.
-    function _wouldChange(bytes calldata sample, uint256 label) internal view override returns (bool) {
-        return _predict(sample) != label;
-    }
-
-    function _update(bytes calldata x, uint256 label) internal override {
-        if (_predict(x) == label) return;
-        int256 sign = label == 1 ? int256(1) : int256(-1);
+    /// @dev Weight i moves by `step·x[i] / SCALE`, truncated toward zero.
+    function _moveWeights(bytes calldata x, int256 step) internal override {
         uint256 n = _count(x);
         uint256 word;
-        // Unchecked: learningRate·x is below 2^126 in size, a weight plus a step far inside
-        // int256; the int64 range is checked.
+        // Unchecked: step·x is below 2^126 in size, a weight plus a step far inside int256; the
+        // int64 range is checked.
         unchecked {
             for (uint256 i = 0; i < n; i++) {
                 uint256 lane = i % WEIGHTS_PER_WORD;
                 if (lane == 0) word = _weightWords[i / WEIGHTS_PER_WORD];
                 // Solidity's signed division truncates toward zero.
-                int256 weightScaled = _weight(word, lane) + sign * (learningRate * _valueAt(x, i) / SCALE);
+                int256 weightScaled = _weight(word, lane) + step * _valueAt(x, i) / SCALE;
                 if (weightScaled != int64(weightScaled)) revert WeightOutOfRange(i, weightScaled);
                 word = _withWeight(word, lane, int64(weightScaled));
                 // Store each word once, after its last weight has changed.
                 if (lane == WEIGHTS_PER_WORD - 1 || i == n - 1) _weightWords[i / WEIGHTS_PER_WORD] = word;
             }
         }
-        int256 interceptScaled = intercept + sign * learningRate;
-        if (interceptScaled != int64(interceptScaled)) revert InterceptOutOfRange(interceptScaled);
-        intercept = int64(interceptScaled);
     }
 
     /// @dev The weight in `lane` of `word`, as a signed number.

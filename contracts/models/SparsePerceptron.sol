@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {SparseClassifier} from "./SparseClassifier.sol";
+import {Perceptron} from "./Perceptron.sol";
 
 /// @title SparsePerceptron
 /// @notice A binary perceptron over present features (e.g. the words of a sentence). It predicts
@@ -22,28 +23,11 @@ import {SparseClassifier} from "./SparseClassifier.sol";
 /// f % 8 of word f / 8). Loading a 1,000-feature model writes 125 words instead of 1,000 slots,
 /// and a sample reads (2,100 gas, cold) and rewrites (2,900 gas) each word it touches once, however
 /// many of its features share that word.
-contract SparsePerceptron is SparseClassifier {
-    /// @notice Fixed-point scale of weights, intercept and learning rate: 1.0 is stored as 1e6.
-    int256 public constant WEIGHT_SCALE = 1e6;
+/// Prediction, assessment and the training rule's shape are Perceptron's.
+contract SparsePerceptron is SparseClassifier, Perceptron {
     /// @notice How many int32 weights one storage word holds.
     uint256 public constant WEIGHTS_PER_WORD = 8;
 
-    /// @notice Training would move weight `feature` to `weightScaled`, outside the int32 range.
-    error WeightOutOfRange(uint256 feature, int256 weightScaled);
-    /// @notice Training would move the intercept to `interceptScaled`, outside the int64 range.
-    error InterceptOutOfRange(int256 interceptScaled);
-    /// @notice The learning rate must be positive and fit an int32 (times WEIGHT_SCALE).
-    error InvalidLearningRate(int256 learningRate);
-
-    /// @notice The bias term (times WEIGHT_SCALE).
-    /// @dev Declared first so that it shares storage slot 0 with Classifier's `owner` and
-    /// `initialised`, which `update` reads anyway: reading the intercept there costs 100 gas
-    /// instead of a cold 2,100.
-    int64 public intercept;
-    /// @notice How far one mistake moves each weight and the intercept (times WEIGHT_SCALE).
-    int256 public immutable learningRate;
-    /// @dev Words loaded so far during initialisation; the next chunk must start here.
-    uint256 private _wordsLoaded;
     /// @dev Word w packs weights 8w … 8w+7; weight f sits in bits 32·(f % 8) … 32·(f % 8) + 31.
     /// A fixed-size array (room for every uint32 feature index) rather than a mapping: word w is
     /// simply the slot after w others, with no hashing on each access (about 4,000 gas saved per
@@ -53,24 +37,19 @@ contract SparsePerceptron is SparseClassifier {
     /// @param numFeatures_ Size of the vocabulary.
     /// @param learningRate_ Step size times WEIGHT_SCALE, 1 … 2^31 - 1.
     /// @param intercept_ Initial bias times WEIGHT_SCALE.
-    constructor(uint256 numFeatures_, int256 learningRate_, int64 intercept_) SparseClassifier(numFeatures_, 2) {
-        if (learningRate_ <= 0 || learningRate_ > type(int32).max) revert InvalidLearningRate(learningRate_);
-        learningRate = learningRate_;
-        intercept = intercept_;
-    }
+    constructor(uint256 numFeatures_, int256 learningRate_, int64 intercept_)
+        SparseClassifier(numFeatures_, 2)
+        Perceptron(learningRate_, intercept_, type(int32).max)
+    {}
 
     /// @notice Load the weights of words `wordOffset` … (during initialisation only, in order).
     /// @dev All-zero words are not written: fresh storage already reads zero, and skipping the
-    /// write saves 2,200 gas per word. That is only sound because a chunk cannot be sent twice,
-    /// hence the order check.
+    /// write saves 2,200 gas per word (sound because `_loadChunk` refuses a chunk sent twice).
     /// @param wordOffset Index of the first word in this chunk; the previous chunk ended here.
     /// @param words Groups of 8 weights times WEIGHT_SCALE: weights 8·w … 8·w + 7 for word w.
     /// Lanes past the last feature are never read.
     function setWeights(uint256 wordOffset, int32[8][] calldata words) external onlyOwner onlyDuringInitialisation {
-        if (wordOffset != _wordsLoaded) revert ChunkOutOfOrder(wordOffset, _wordsLoaded);
-        uint256 end = wordOffset + words.length;
-        uint256 numWords = (numFeatures + WEIGHTS_PER_WORD - 1) / WEIGHTS_PER_WORD;
-        if (end > numWords) revert ChunkTooLong(end, numWords);
+        _loadChunk(wordOffset, words.length, (numFeatures + WEIGHTS_PER_WORD - 1) / WEIGHTS_PER_WORD);
         for (uint256 i = 0; i < words.length; i++) {
             uint256 word = 0;
             for (uint256 lane = 0; lane < WEIGHTS_PER_WORD; lane++) {
@@ -78,7 +57,6 @@ contract SparsePerceptron is SparseClassifier {
             }
             if (word != 0) _weightWords[wordOffset + i] = word;
         }
-        _wordsLoaded = end;
     }
 
     /// @notice Read `count` weights starting at `offset`, for free local inference.
@@ -94,43 +72,15 @@ contract SparsePerceptron is SparseClassifier {
         }
     }
 
-    // `_predict` and `_update` walk the sample in inline assembly. In plain Solidity each feature
+    // `_score` and `_moveWeights` walk the sample in inline assembly. In plain Solidity each feature
     // cost about 250 gas to score and 440 to train (internal calls, checked conversions, array
     // bounds checks); here it is about 60 and 90, which saves some 20,000 gas per training step of
     // a 50-word sample. The logic is exactly that of `weights` and `setWeights`: weight f is the
     // int32 in lane f % 8 (bits 32·(f % 8) …) of word f / 8. Samples have passed `_checkSample`,
     // so every 4-byte index is below numFeatures.
 
-    // `_predict` repeats `_score`'s loop instead of calling it: the call would cost every prediction
-    // (and every evaluation of a test set) 43 gas, enough to push the prediction market's largest
-    // evaluation past EVALUATION_GAS_LIMIT. Each loop must stay exactly like the other.
-    function _predict(bytes calldata features) internal view override returns (uint256) {
-        int256 scoreScaled = intercept;
-        assembly ("memory-safe") {
-            let words := _weightWords.slot
-            let wordIndex := not(0)
-            let word := 0
-            let end := add(features.offset, features.length)
-            for { let p := features.offset } lt(p, end) { p := add(p, 4) } {
-                let f := shr(224, calldataload(p))
-                if iszero(eq(shr(3, f), wordIndex)) {
-                    wordIndex := shr(3, f)
-                    word := sload(add(words, wordIndex))
-                }
-                scoreScaled := add(scoreScaled, signextend(3, shr(shl(5, and(f, 7)), word)))
-            }
-        }
-        return scoreScaled > 0 ? 1 : 0;
-    }
-
-    /// @dev The margin is the score, signed towards the label: for label 0 a negative score is right.
-    function _assess(bytes calldata features, uint256 label) internal view override returns (int256, bool) {
-        int256 scoreScaled = _score(features);
-        return (_clampMargin(label == 1 ? scoreScaled : -scoreScaled), (scoreScaled > 0) == (label == 1));
-    }
-
     /// @dev `intercept + Σ weight[f]` over the present features, times WEIGHT_SCALE: class 1 above 0.
-    function _score(bytes calldata features) internal view returns (int256 scoreScaled) {
+    function _score(bytes calldata features) internal view override returns (int256 scoreScaled) {
         scoreScaled = intercept;
         // Unchecked by construction: fewer than 2^32 int32 weights and an int64 sum stay far
         // below 2^255.
@@ -152,15 +102,9 @@ contract SparsePerceptron is SparseClassifier {
         }
     }
 
-    /// @dev A perceptron learns only from mistakes.
-    function _wouldChange(bytes calldata sample, uint256 label) internal view override returns (bool) {
-        return _predict(sample) != label;
-    }
-
-    function _update(bytes calldata features, uint256 label) internal override {
-        if (_predict(features) == label) return;
-        int256 step = label == 1 ? learningRate : -learningRate;
-        // As in `_predict`, but each word is changed in the stack and stored once, when the next
+    /// @dev Every present weight moves by `step`.
+    function _moveWeights(bytes calldata features, int256 step) internal override {
+        // As in `_score`, but each word is changed in the stack and stored once, when the next
         // feature lies in another word or the sample ends. The first weight that would leave the
         // int32 range is remembered (feature + 1, so 0 means none) and reverted on below.
         uint256 outOfRange;
@@ -188,9 +132,6 @@ contract SparsePerceptron is SparseClassifier {
             sstore(add(words, wordIndex), word)
         }
         if (outOfRange != 0) revert WeightOutOfRange(outOfRange - 1, outOfRangeWeight);
-        int256 interceptScaled = intercept + step;
-        if (interceptScaled != int64(interceptScaled)) revert InterceptOutOfRange(interceptScaled);
-        intercept = int64(interceptScaled);
     }
 
     /// @dev The weight in `lane` of `word`, as a signed number.

@@ -1,9 +1,10 @@
 """Offline, byte-for-byte reproducible Solidity build.
 
-Every ``*.sol`` file under ``contracts/`` is compiled in one standard-JSON run with a pinned compiler
-version and pinned settings, and each contract with bytecode becomes one JSON artifact in
-``dcai_lab/artifacts/``. The artifacts are committed, so the rest of the lab (and students without a
-compiler) only ever *read* them through :func:`load_artifact`.
+Every ``*.sol`` file under ``contracts/``, plus the model × mechanism compositions this module
+generates (:func:`generated_sources`; contracts/README.md), is compiled in one standard-JSON run with
+a pinned compiler version and pinned settings, and each contract with bytecode becomes one JSON
+artifact in ``dcai_lab/artifacts/``. The artifacts are committed, so the rest of the lab (and
+students without a compiler) only ever *read* them through :func:`load_artifact`.
 
 Reproducibility rests on three things: the exact compiler release (``SOLC_VERSION``), the settings in
 ``SETTINGS``, and source unit names relative to ``contracts/`` (the metadata hash embedded at the end
@@ -183,14 +184,125 @@ def find_compiler(node_modules: Path | None = None) -> Compiler:
     )
 
 
-def _source_files(contracts_dir: Path) -> dict[str, Path]:
-    """Source unit name (path relative to contracts/, forward slashes) -> file, sorted by name."""
-    files = {p.relative_to(contracts_dir).as_posix(): p for p in contracts_dir.rglob("*.sol")}
-    return dict(sorted(files.items()))
+MECHANISMS: dict[str, str] = {
+    "DepositRefundTake": "deposits refunded or taken",
+    "Points": "points and badges",
+    "PredictionMarket": "stakes paid by their effect on a hidden test set",
+}
+"""Incentive mechanisms (``contracts/trainers/<name>.sol``) -> the phrase that describes them in a
+composition's ``@notice``. Adding a mechanism means adding one line here; models need no line."""
+
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+_CONTRACT = re.compile(r"^[ \t]*(abstract[ \t]+)?contract[ \t]+(\w+)", re.MULTILINE)
+_CONSTRUCTOR = re.compile(r"\bconstructor\s*\(([^)]*)\)")
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+@dataclass(frozen=True)
+class _Part:
+    """A model or a mechanism as a composition needs it: where it lives and what it is built from."""
+
+    name: str
+    source_name: str  # e.g. "models/NaiveBayes.sol"
+    abstract: bool  # mechanisms and the models' bases are; a composable model is not
+    parameters: tuple[str, ...]  # the constructor's, as written: "uint256[] memory sampleCounts"
+    overrides_after_initialisation: bool
+
+    def call(self) -> str:
+        """How the composition's constructor passes its arguments on: ``NaiveBayes(a, b)``."""
+        return f"{self.name}({', '.join(p.split()[-1] for p in self.parameters)})"
+
+
+def _parts(contracts_dir: Path, folder: str) -> dict[str, _Part]:
+    """Every contract in ``contracts_dir/folder/*.sol`` with its constructor, read from the source."""
+    parts = {}
+    for path in sorted((contracts_dir / folder).glob("*.sol")):
+        code = _COMMENT.sub("", path.read_bytes().decode("utf-8"))
+        found = list(_CONTRACT.finditer(code))
+        for match, following in zip(found, [*found[1:], None]):
+            body = code[match.end() : following.start() if following else len(code)]
+            constructor = _CONSTRUCTOR.search(body)
+            parameters = constructor.group(1).split(",") if constructor and constructor.group(1).strip() else []
+            parts[match.group(2)] = _Part(
+                name=match.group(2),
+                source_name=f"{folder}/{path.name}",
+                abstract=match.group(1) is not None,
+                parameters=tuple(" ".join(p.split()) for p in parameters),
+                overrides_after_initialisation=re.search(r"\bfunction\s+_afterInitialisation\b", body) is not None,
+            )
+    return parts
+
+
+def _composition(model: _Part, mechanism: _Part, notice: str) -> str:
+    """The source of ``<Model>With<Mechanism>``: the two joined, the constructor split between them."""
+    name = f"{model.name}With{mechanism.name}"
+    hook = mechanism.name if mechanism.overrides_after_initialisation else "CollaborativeTrainer"
+    imports = [
+        f'import {{{model.name}}} from "../{model.source_name}";',
+        f'import {{{mechanism.name}}} from "./{mechanism.source_name.removeprefix("trainers/")}";',
+        'import {Classifier} from "../models/Classifier.sol";',
+    ]
+    if hook == "CollaborativeTrainer":
+        imports.append('import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";')
+    return "\n".join(
+        [
+            "// SPDX-License-Identifier: MIT",
+            f"pragma solidity {SOLC_VERSION};",
+            "",
+            *imports,
+            "",
+            f"/// @title {name}",
+            f"/// @notice A {model.name} that anyone may train, with {notice} ({mechanism.name}).",
+            f"contract {name} is {model.name}, {mechanism.name} {{",
+            f"    constructor({', '.join(model.parameters + mechanism.parameters)})",
+            f"        {model.call()}",
+            f"        {mechanism.call()}",
+            "    {}",
+            "",
+            f"    function _afterInitialisation() internal override(Classifier, {hook}) {{",
+            f"        {hook}._afterInitialisation();",
+            "    }",
+            "}",
+            "",
+        ]
+    )
+
+
+def generated_sources(contracts_dir: Path | None = None) -> dict[str, str]:
+    """Every model × mechanism composition, by source unit name (``trainers/<Model>With<Mechanism>.sol``).
+
+    They are the same twenty lines with names changed, so the build writes them instead of people:
+    every deployable contract in ``models/`` joins every mechanism in ``MECHANISMS`` whose file is
+    in ``trainers/``. Nothing is written to disk; solc gets the text under these names.
+    """
+    contracts_dir = Path(contracts_dir or CONTRACTS_DIR)
+    models = [m for m in _parts(contracts_dir, "models").values() if not m.abstract]
+    mechanisms = _parts(contracts_dir, "trainers")
+    sources = {}
+    for mechanism_name, notice in MECHANISMS.items():
+        if mechanism_name not in mechanisms:
+            continue  # a folder without this mechanism (e.g. a few test contracts)
+        for model in models:
+            text = _composition(model, mechanisms[mechanism_name], notice)
+            sources[f"trainers/{model.name}With{mechanism_name}.sol"] = text
+    return dict(sorted(sources.items()))
+
+
+def _sources(contracts_dir: Path) -> dict[str, bytes]:
+    """Source unit name (path relative to contracts/, forward slashes) -> exact bytes, sorted by name:
+    the ``.sol`` files plus the generated compositions."""
+    sources = {p.relative_to(contracts_dir).as_posix(): p.read_bytes() for p in contracts_dir.rglob("*.sol")}
+    for name, text in generated_sources(contracts_dir).items():
+        if name in sources:
+            raise BuildError(
+                f"{_show(contracts_dir / name)} is generated by the build; delete the file "
+                "(see contracts/README.md)."
+            )
+        sources[name] = text.encode("utf-8")
+    return dict(sorted(sources.items()))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _raise_on_errors(output: dict) -> None:
@@ -221,14 +333,14 @@ def compile_contracts(
 ) -> dict[str, dict]:
     """Compile every contract under contracts_dir into artifact dicts (nothing is written)."""
     contracts_dir = Path(contracts_dir or CONTRACTS_DIR)
-    sources = _source_files(contracts_dir)
+    sources = _sources(contracts_dir)
     if not sources:
         raise BuildError(f"There are no .sol files under {contracts_dir}.")
     compiler = compiler or find_compiler()
     standard_input = {
         "language": "Solidity",
         # Exact file bytes as text (no newline translation), so the metadata hash matches the file.
-        "sources": {name: {"content": path.read_bytes().decode("utf-8")} for name, path in sources.items()},
+        "sources": {name: {"content": data.decode("utf-8")} for name, data in sources.items()},
         "settings": SETTINGS,
     }
     version, output = compiler.run(standard_input)
@@ -310,6 +422,8 @@ def stale_artifacts(contracts_dir: Path | None = None, artifacts_dir: Path | Non
     """Say, without compiling, which artifacts no longer match their sources (one sentence each)."""
     contracts_dir = Path(contracts_dir or CONTRACTS_DIR)
     artifacts_dir = Path(artifacts_dir or ARTIFACTS_DIR)
+    sources = _sources(contracts_dir)
+    generated = generated_sources(contracts_dir)
     problems: list[str] = []
     listed: set[str] = set()
     for path in sorted(artifacts_dir.glob("*.json")):
@@ -329,20 +443,20 @@ def stale_artifacts(contracts_dir: Path | None = None, artifacts_dir: Path | Non
                 f"solc version than dcai_lab/tools/build.py now pins; {REBUILD_HINT}."
             )
         for source_name, digest in sorted(hashes.items()):
-            source = contracts_dir / source_name
-            if not source.is_file():
+            source = _show(contracts_dir / source_name) + (" (generated)" if source_name in generated else "")
+            if source_name not in sources:
                 problems.append(
-                    f"{path.stem}: {_show(source)} no longer exists but {_show(path)} was built from "
+                    f"{path.stem}: {source} no longer exists but {_show(path)} was built from "
                     f"it; {REBUILD_HINT}."
                 )
-            elif _sha256(source) != digest:
+            elif _sha256(sources[source_name]) != digest:
                 problems.append(
-                    f"{path.stem}: {_show(source)} changed since {_show(path)} was built; {REBUILD_HINT}."
+                    f"{path.stem}: {source} changed since {_show(path)} was built; {REBUILD_HINT}."
                 )
-    for source_name, source in _source_files(contracts_dir).items():
+    for source_name in sources:
         if source_name not in listed:
             problems.append(
-                f"{_show(source)} is not part of any artifact in {_show(artifacts_dir)} "
+                f"{_show(contracts_dir / source_name)} is not part of any artifact in {_show(artifacts_dir)} "
                 f"(a new contract that was never built?); {REBUILD_HINT}."
             )
     return problems
@@ -358,7 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.check:
-        problems = stale_artifacts()
+        try:
+            problems = stale_artifacts()
+        except BuildError as exc:  # e.g. a hand-written copy of a generated composition
+            print(exc, file=sys.stderr)
+            return 1
         for problem in problems:
             print(problem)
         if not problems:
