@@ -2,7 +2,7 @@
 
 An incentive is a small frozen description of the rules (waits, prices) that ``lab.deploy(model,
 incentive=…)`` turns into constructor arguments. The contract that runs is the model's contract
-joined to the mechanism's: ``<Model>With<Mechanism>`` (see contracts/trainers/).
+joined to the mechanism's: ``<Model>With<Mechanism>``, which the build generates (contracts/README.md).
 """
 
 from __future__ import annotations
