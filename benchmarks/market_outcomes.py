@@ -661,12 +661,14 @@ def main() -> None:
     shapes = [s for s in SHAPES if any(s == p or (p not in SHAPES and s.startswith(p)) for p in wanted)]
     if not shapes or markets < 1 or args.jobs < 1:
         parser.error(f"choose shapes among {', '.join(SHAPES)}, at least one market and at least one job.")
+    if not 0 <= args.points_bought < 2**32:
+        parser.error("--points-bought takes 0 … 2^32 − 1 points.")
 
     print(f"Bounty {ether(BOUNTY)} ether; stakes {ether(STAKE)} ether each; scoring fee {ether(RULES.scoring_fee)} "
           f"ether; {PIECES} pieces. Money in ether, per market, net (after − before); 'att' attacker, 'hon' "
           f"honest; +/0/− mean counts of helpful/neutral/harmful contributions per market. The bounty buys "
-          f"{args.points_bought or 'every'} point{'s' if args.points_bought != 1 else ''}"
-          f"{' the model could gain' if not args.points_bought else ''}.", flush=True)
+          f"{f'{args.points_bought:,} points' if args.points_bought else 'every point the model could gain'}.",
+          flush=True)
     total = time.perf_counter()
     # The slowest shapes (naive Bayes: its twin's evaluation is the slowest Python) start first.
     order = sorted(shapes, key=lambda s: not s.endswith("-NB"))
