@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..incentives.prediction_market import (EVALUATION_GAS_LIMIT, MAX_POINTS_BOUGHT, MAX_SAMPLE_BYTES,
-                                            PROCESS_CALLDATA_BUDGET, SAMPLE_POINTS, MarketEntry, MarketOutcome, Phase, Piece, evaluate,
-                                            market_outcome, split_test_set)
+                                            PROCESS_CALLDATA_BUDGET, SAMPLE_POINTS, MarketEntry, MarketOutcome, Phase,
+                                            Piece, evaluate, market_outcome, split_test_set)
 from ..models import _samples
 from .trainer import Trainer
 
