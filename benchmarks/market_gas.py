@@ -78,7 +78,7 @@ def run(model_class, X_train, y_train, X_test, y_test, n_pieces: int) -> list[di
     trainer.commit(X_test, y_test, bounty=10**18, pieces=n_pieces, seed=1, sender=a.deployer)
     pieces = trainer.pieces
     record("commit", [lab.last_tx], calldata(trainer.contract, "commit", [p.hash for p in pieces],
-                                              sum(len(p.data) for p in pieces)))
+                                              sum(len(p.data) for p in pieces), 0))
     trainer.reveal_chosen_piece(sender=a.deployer)
     chosen = trainer.chosen_piece()
     record("reveal chosen piece", [lab.last_tx], calldata(trainer.contract, "revealChosenPiece", pieces[chosen].data))

@@ -80,6 +80,13 @@ Profits are in ether, net of the stakes (what an account has after the market mi
     .venv/bin/python benchmarks/market_outcomes.py --shape A2 --markets 200
     .venv/bin/python benchmarks/market_outcomes.py --shape B        # every B shape (a prefix)
     .venv/bin/python benchmarks/market_outcomes.py --jobs 1         # one process (default 2: shapes in parallel)
+    .venv/bin/python benchmarks/market_outcomes.py --shapes B1-NB,B2-NB,A1 --points-bought 5000 --chain-only
+
+``--points-bought N`` has the provider commit to buying N points (the contract's ``pointsBought``;
+default 0: every point the model could still gain, priced as if the bounty paid for a perfect
+model). It changes only the market on chain ("new"); ``--chain-only`` then skips the other rules
+and the twin-only analyses (the honest data's own effect, the winner's curse), which do not depend
+on it, and keeps the twin's check of every payout.
 
 ``--quick`` runs 3 markets per shape (seeds 0 … 2) instead of ``--markets`` (default 50): a smoke run
 of every code path (about 30 s of CPU), not a measurement. The default run takes about 510 s of CPU,
@@ -244,8 +251,9 @@ def model_state(model) -> tuple:
     return tuple(model.weights_), model.intercept_
 
 
-def run_on_chain(lab: Lab, spec: MarketSpec) -> dict:
-    """Run the market on chain, withdraw everything, and compare every number with the twin."""
+def run_on_chain(lab: Lab, spec: MarketSpec, points_bought: int = 0) -> dict:
+    """Run the market on chain, the bounty buying ``points_bought`` points, withdraw everything,
+    and compare every number with the twin."""
     a = lab.accounts
     provider, who = a.deployer, {HONEST: a.alice, ATTACKER: a.mallory}
     scorer = a.bob
@@ -256,8 +264,8 @@ def run_on_chain(lab: Lab, spec: MarketSpec) -> dict:
         wei_before = sum(lab.balance(x) for x in held)
         start = {x: lab.balance(x) for x in actors}
         burn_start = lab.balance(BURN_ADDRESS)
-        trainer.commit(spec.test_samples, spec.test_labels, bounty=BOUNTY, pieces=PIECES, seed=spec.seed,
-                       sender=provider)
+        trainer.commit(spec.test_samples, spec.test_labels, bounty=BOUNTY, pieces=PIECES, points_bought=points_bought,
+                       seed=spec.seed, sender=provider)
         trainer.reveal_chosen_piece(sender=provider)
         for role, x, y in spec.contributions:
             trainer.add_data(list(x), y, sender=who[role], value=STAKE)
@@ -487,24 +495,33 @@ def effects(spec: MarketSpec, entries: list[MarketEntry], roles: list[str], eval
 
 
 # -- one shape ---------------------------------------------------------------------------------------
-def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float, float]:
-    """Every market of a shape; the rows, and the wall and CPU seconds they took."""
+def run_shape(lab: Lab, shape: str, markets: int, points_bought: int = 0,
+              chain_only: bool = False) -> tuple[list[dict], float, float]:
+    """Every market of a shape; the rows, and the wall and CPU seconds they took. ``chain_only``:
+    the market on chain and its twin check alone."""
     rows, started, cpu = [], time.perf_counter(), time.process_time()
     for seed in range(markets):
         spec = SHAPE_BUILDERS[shape](seed)
-        chain = run_on_chain(lab, spec)
+        chain = run_on_chain(lab, spec, points_bought)
         twin, evaluation, roles = chain["twin"], chain["evaluation"], chain["roles"]
+        row = {
+            "seed": seed, "mismatches": chain["mismatches"], "conserved": chain["conserved"],
+            "not_worse": chain["not_worse"], "fees": chain["fees"], "burned": chain["burned"],
+            "new": {"attacker": chain["attacker"], "honest": chain["honest"], "provider": chain["provider"],
+                    "acc0": chain["acc0"], "acc1": chain["acc1"]},
+            "in_market": {side: counts([s for s, role in zip(twin.scores, roles) if role == side])
+                          for side in (HONEST, ATTACKER)},
+        }
+        if chain_only:
+            rows.append(row)
+            continue
         entries = [MarketEntry(x, y, role, STAKE) for role, x, y in spec.contributions]
         after = train_once(spec.model, entries, evaluation)
         size = len(evaluation)
         assert right(spec.model, evaluation) == twin.baseline  # the faster evaluation answers as the twin
         old, paper = old_rule(twin.baseline, after, entries), paper_rule(twin.baseline, after, entries, size)
         count, count_final = count_rule(spec.model, entries, evaluation)
-        rows.append({
-            "seed": seed, "mismatches": chain["mismatches"], "conserved": chain["conserved"],
-            "not_worse": chain["not_worse"], "fees": chain["fees"], "burned": chain["burned"],
-            "new": {"attacker": chain["attacker"], "honest": chain["honest"], "provider": chain["provider"],
-                    "acc0": chain["acc0"], "acc1": chain["acc1"]},
+        rows.append(row | {
             "count": {"attacker": count[ATTACKER], "honest": count[HONEST], "provider": -sum(count.values()),
                       "acc0": twin.baseline / size, "acc1": count_final / size},
             "old": {"attacker": old[ATTACKER], "honest": old[HONEST],
@@ -512,8 +529,6 @@ def run_shape(lab: Lab, shape: str, markets: int) -> tuple[list[dict], float, fl
                     "acc0": twin.baseline / size, "acc1": after[-1] / size},
             "paper": {"attacker": paper[ATTACKER], "honest": paper[HONEST], "provider": -sum(paper.values()),
                       "acc0": twin.baseline / size, "acc1": after[-1] / size},
-            "in_market": {side: counts([s for s, role in zip(twin.scores, roles) if role == side])
-                          for side in (HONEST, ATTACKER)},
             "effects": effects(spec, entries, roles, evaluation),
         })
     return rows, time.perf_counter() - started, time.process_time() - cpu
@@ -524,10 +539,15 @@ def ether(wei: float) -> float:
     return wei / ETHER
 
 
+def rules_in(rows: list[dict]) -> list[str]:
+    """The rules these rows hold (only "new" in a ``--chain-only`` run)."""
+    return [rule for rule in RULE_NAMES if rule in rows[0]]
+
+
 def money_table(rows: list[dict]) -> pd.DataFrame:
     """Per rule: the attacker's and the honest contributor's fortunes, the provider's, accuracy."""
     table = {}
-    for rule in RULE_NAMES:
+    for rule in rules_in(rows):
         att = np.array([r[rule]["attacker"] for r in rows], dtype=float)
         hon = np.array([r[rule]["honest"] for r in rows], dtype=float)
         table[rule] = {
@@ -597,25 +617,28 @@ def curse_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def summary_row(shape: str, rows: list[dict], seconds: float, cpu: float) -> dict:
-    """One line per shape: the rules side by side (new/count/old/paper)."""
+    """One line per shape: the rules side by side (new/count/old/paper, or new alone)."""
     def per_rule(value, fmt: str) -> str:
-        return "/".join(format(np.mean([value(r[rule]) for r in rows]), fmt) for rule in RULE_NAMES)
+        return "/".join(format(np.mean([value(r[rule]) for r in rows]), fmt) for rule in rules_in(rows))
 
-    acc = [np.mean([r[rule][k] for r in rows]) for rule, k in (("new", "acc0"), ("new", "acc1"), ("count", "acc1"))]
+    acc = [np.mean([r[rule][k] for r in rows]) for rule, k in (("new", "acc0"), ("new", "acc1"),
+                                                                 ("count", "acc1")) if rule in rows[0]]
     return {
         "shape": shape, "markets": len(rows), "wall s": f"{seconds:.1f}", "CPU s": f"{cpu:.1f}",
         "mismatches": sum(r["mismatches"] for r in rows),
         "att loses": per_rule(lambda m: m["attacker"] < 0, ".0%"),
         "att mean": per_rule(lambda m: ether(m["attacker"]), "+.4f"),
         "hon mean": per_rule(lambda m: ether(m["honest"]), "+.4f"),
+        "hon gains": per_rule(lambda m: m["honest"] > 0, ".0%"),
         "hon > att": per_rule(lambda m: m["honest"] > m["attacker"], ".0%"),
-        "acc new/count": f"{acc[0]:.3f}→{acc[1]:.3f}/{acc[2]:.3f}",
+        "acc new/count": f"{acc[0]:.3f}→" + "/".join(f"{a:.3f}" for a in acc[1:]),
     }
 
 
-def shape_job(shape: str, markets: int) -> tuple[str, list[dict], float, float]:
+def shape_job(shape: str, markets: int, points_bought: int = 0,
+              chain_only: bool = False) -> tuple[str, list[dict], float, float]:
     """One shape in a process of its own, on a fresh revm lab."""
-    rows, seconds, cpu = run_shape(Lab(engine="revm"), shape, markets)
+    rows, seconds, cpu = run_shape(Lab(engine="revm"), shape, markets, points_bought, chain_only)
     print(f"  {shape}: {markets} markets in {seconds:.1f} s", file=sys.stderr, flush=True)
     return shape, rows, seconds, cpu
 
@@ -626,22 +649,33 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 markets per shape: a smoke run")
     parser.add_argument("--shape", action="append", metavar="|".join(SHAPES),
                         help="run only this shape, or every shape whose name starts with it (repeatable)")
+    parser.add_argument("--shapes", metavar="A1,B1-NB,…", help="these shapes (or prefixes), comma-separated")
+    parser.add_argument("--points-bought", type=int, default=0,
+                        help="points of improvement the bounty buys (default 0: all the model could gain)")
+    parser.add_argument("--chain-only", action="store_true",
+                        help="only the market on chain and its twin check (not the other rules nor the effects)")
     parser.add_argument("--jobs", type=int, default=2, help="shapes run in parallel processes (default 2)")
     args = parser.parse_args()
     markets = 3 if args.quick else args.markets
-    wanted = args.shape or SHAPES
+    wanted = (args.shape or []) + (args.shapes.split(",") if args.shapes else []) or SHAPES
     shapes = [s for s in SHAPES if any(s == p or (p not in SHAPES and s.startswith(p)) for p in wanted)]
     if not shapes or markets < 1 or args.jobs < 1:
         parser.error(f"choose shapes among {', '.join(SHAPES)}, at least one market and at least one job.")
+    if not 0 <= args.points_bought < 2**32:
+        parser.error("--points-bought takes 0 … 2^32 − 1 points.")
 
     print(f"Bounty {ether(BOUNTY)} ether; stakes {ether(STAKE)} ether each; scoring fee {ether(RULES.scoring_fee)} "
           f"ether; {PIECES} pieces. Money in ether, per market, net (after − before); 'att' attacker, 'hon' "
-          f"honest; +/0/− mean counts of helpful/neutral/harmful contributions per market.", flush=True)
+          f"honest; +/0/− mean counts of helpful/neutral/harmful contributions per market. The bounty buys "
+          f"{f'{args.points_bought:,} points' if args.points_bought else 'every point the model could gain'}.",
+          flush=True)
     total = time.perf_counter()
     # The slowest shapes (naive Bayes: its twin's evaluation is the slowest Python) start first.
     order = sorted(shapes, key=lambda s: not s.endswith("-NB"))
     with ProcessPoolExecutor(max_workers=min(args.jobs, len(shapes))) as pool:
-        done = {shape: rest for shape, *rest in pool.map(shape_job, order, [markets] * len(order))}
+        done = {shape: rest for shape, *rest in pool.map(shape_job, order, [markets] * len(order),
+                                                         [args.points_bought] * len(order),
+                                                         [args.chain_only] * len(order))}
     wall = time.perf_counter() - total
 
     pd.set_option("display.width", 200)
@@ -653,10 +687,11 @@ def main() -> None:
         print(f"\n=== {shape}: {markets} markets, {seconds:.1f} s wall, {cpu:.1f} s CPU ===")
         print(money_table(rows).to_string())
         print(chain_table(rows).to_string())
-        print("The honest data's own effect (twin, from the initial model):")
-        print(effect_table(rows).to_string())
-        print("Winner's curse (honest contributions alone):")
-        print(curse_table(rows).to_string())
+        if not args.chain_only:
+            print("The honest data's own effect (twin, from the initial model):")
+            print(effect_table(rows).to_string())
+            print("Winner's curse (honest contributions alone):")
+            print(curse_table(rows).to_string())
         summary.append(summary_row(shape, rows, seconds, cpu))
     print("\n=== Summary ===")
     print(pd.DataFrame(summary).set_index("shape").to_string())

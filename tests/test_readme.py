@@ -78,6 +78,8 @@ CLASSIFIED: dict[str, Run | Serve | NotRun] = {
         "the full experiment, 300 markets, takes minutes; its --quick form below runs the same code on 3 "
         "markets per shape"),
     ".venv/bin/python benchmarks/market_outcomes.py --quick": Run(("Summary", "mismatches")),
+    ".venv/bin/python benchmarks/market_outcomes.py --shapes A1,A2,B1-NB,B2-NB,C1,C2 --points-bought 5000 "
+    "--chain-only": NotRun("6 shapes × 50 markets on chain, about 3 minutes; --quick above runs the same code"),
     ".venv/bin/dcai-lab simulate --help": Run(("deposit-refund-take", "prediction-market", "comparison")),
     ".venv/bin/dcai-lab simulate deposit-refund-take --out runs/drt": Run(("transactions", "report.html")),
     ".venv/bin/dcai-lab simulate deposit-refund-take --samples 25000 --out runs/drt-full": NotRun(

@@ -25,14 +25,16 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 /// Rules, in the order of a market's life:
 ///
 /// 1. Commitment. Only the trainer's deployer (who initialised the model) may open the market.
-///    `commit(pieceHashes, totalBytes)` with a bounty of 1 … 2^96 − 1 wei and 2 … MAX_PIECES
-///    pieces. A piece is one byte string: a secret 32-byte salt, then its samples, each as a
-///    2-byte label, a 2-byte length L and the L bytes of the sample as `addData` takes it. Its
-///    hash is keccak256 of those bytes; the salt makes it unguessable. `totalBytes`, the length of
-///    all pieces together, at most MAX_EVALUATION_BYTES, bounds now the calldata of every later
-///    transaction that carries the test set. There is no cancelling: from here on the provider
-///    either reveals or loses the bounty (rules 2 and 4), so re-drawing the chosen piece costs
-///    the whole bounty, more than any draw can save.
+///    `commit(pieceHashes, totalBytes, pointsBought)` with a bounty of 1 … 2^96 − 1 wei and 2 …
+///    MAX_PIECES pieces; `pointsBought` says how many points of improvement the bounty buys
+///    (0: every point the model could still gain; see rule 4). A piece is one byte string: a
+///    secret 32-byte salt, then its samples, each as a 2-byte label, a 2-byte length L and the L
+///    bytes of the sample as `addData` takes it. Its hash is keccak256 of those bytes; the salt
+///    makes it unguessable. `totalBytes`, the length of all pieces together, at most
+///    MAX_EVALUATION_BYTES, bounds now the calldata of every later transaction that carries the
+///    test set. There is no cancelling: from here on the provider either reveals or loses the
+///    bounty (rules 2 and 4), so re-drawing the chosen piece costs the whole bounty, more than
+///    any draw can save.
 /// 2. The chosen piece is `uint256(blockhash(commitBlock)) % numPieces`, the hash of the block that
 ///    includes the commitment (unknown to a provider who does not build that block when signing).
 ///    The provider reveals it (`revealChosenPiece`) from the next block and within 256 blocks
@@ -49,9 +51,11 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 ///    max(1, ⌊2 · Σ|margin| / evaluationSize⌋), and its points (`baselinePoints`); a sample's
 ///    points are `margin · SAMPLE_POINTS / marginScale` (rounded toward zero) clamped to
 ///    ±SAMPLE_POINTS. That evaluation may use at most EVALUATION_GAS_LIMIT gas, which leaves every
-///    scoring step room to train as well. The price of a point is set: `pricePerPoint =
-///    ⌊bounty / (evaluationSize · SAMPLE_POINTS − baselinePoints)⌋` wei (at least 1 in the
-///    denominator), so that the whole bounty buys the model every point it could still gain.
+///    scoring step room to train as well. The price of a point is set: with `room =
+///    evaluationSize · SAMPLE_POINTS − baselinePoints`, the points the model could still gain,
+///    `pricePerPoint = ⌊bounty / pointsBought⌋` wei, or `⌊bounty / room⌋` if `pointsBought` is 0
+///    or above `room` (at least 1 in the denominator). A market gains far fewer points than
+///    `room`, so a provider who buys fewer pays honest data more per point (and harm costs more).
 ///    Missed: the market lapses.
 /// 5. Scoring (`process`, anyone, in batches, in id order). For each contribution: train on it and
 ///    evaluate, in a call of its own with at most STEP_GAS gas: `score = points after − points
@@ -75,9 +79,10 @@ import {CollaborativeTrainer} from "./CollaborativeTrainer.sol";
 ///      s comes back.
 ///    Gains and losses use the same price and the same cap, so a contribution's payoff has the
 ///    sign of its effect on the test set, and noise that sometimes helps does not pay more than
-///    harm costs. Kept scores add up to the model's gain in points, so the gains never exceed the
-///    bounty. When every contribution is scored, the provider gets back the unspent bounty, and
-///    the losses are burned (sent to BURN_ADDRESS): paying them to anyone, the provider or other
+///    harm costs. A gain is also capped by what is left of the bounty (`bounty − bountyPaid`):
+///    kept scores may add up to more than `pointsBought`, and the gains never exceed the bounty.
+///    When every contribution is scored, the provider gets back the unspent bounty, and the
+///    losses are burned (sent to BURN_ADDRESS): paying them to anyone, the provider or other
 ///    contributors, would let a provider who controls the test set's labels profit from honest
 ///    stakes, directly or through accounts of its own.
 /// 7. Lapse. If the chosen piece is not revealed within 256 blocks, or the test set before
@@ -175,7 +180,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// @notice Block that included the commitment; its hash draws the chosen piece.
     uint64 public commitBlock;
 
-    // Slot: bounty, deadlines, sizes.
+    // Slot: bounty, deadlines, what was committed (12 + 5 + 5 + 4 + 4 bytes).
     /// @notice The provider's bounty, in wei.
     uint96 public bounty;
     /// @notice Participation ends at this block time (exclusive).
@@ -184,16 +189,19 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     uint40 public revealDeadline;
     /// @notice Bytes the provider committed all pieces to hold together.
     uint32 public totalBytes;
+    /// @notice Points of improvement the bounty buys (0: every point the model could gain).
+    uint32 public pointsBought;
+
+    // Slot: the evaluation set, the baseline and the price (4 + 4 + 4 + 16 bytes).
     /// @notice Samples in the evaluation set (every piece but the chosen one).
     uint32 public evaluationSize;
     /// @notice Evaluation samples the initial model gets right.
     uint32 public baseline;
     /// @notice Points of the initial model on the evaluation set.
     int32 public baselinePoints;
-
-    // Slot: the price and what the bounty has paid.
     /// @notice Wei paid for each point a contribution gains, and taken for each it loses.
     uint128 public pricePerPoint;
+
     /// @notice Wei of the bounty paid out as gains so far.
     uint128 public bountyPaid;
 
@@ -272,10 +280,16 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// step's internal verdict.
     error Harmful(uint256 correct, int256 points);
 
-    /// @notice `provider` opened a market with `bounty` wei on a test set of `pieceHashes`,
-    /// `totalBytes` long in all; the chosen piece comes from the hash of block `commitBlock`.
+    /// @notice `provider` opened a market with `bounty` wei for `pointsBought` points (0: all the
+    /// model could gain) on a test set of `pieceHashes`, `totalBytes` long in all; the chosen piece
+    /// comes from the hash of block `commitBlock`.
     event MarketCommitted(
-        address indexed provider, uint256 bounty, bytes32[] pieceHashes, uint256 totalBytes, uint256 commitBlock
+        address indexed provider,
+        uint256 bounty,
+        bytes32[] pieceHashes,
+        uint256 totalBytes,
+        uint256 commitBlock,
+        uint256 pointsBought
     );
     /// @notice Piece `index` of the test set, checked against its hash.
     event PieceRevealed(uint256 indexed index, bytes piece);
@@ -338,7 +352,13 @@ abstract contract PredictionMarket is CollaborativeTrainer {
     /// @notice Open the market: post the bounty (the value sent) and commit to the test set.
     /// @param pieceHashes keccak256 of each piece (salt, then samples; see rule 1).
     /// @param totalBytes_ Length of all pieces together, in bytes.
-    function commit(bytes32[] calldata pieceHashes, uint256 totalBytes_) external payable onlyAfterInitialisation {
+    /// @param pointsBought_ Points of improvement the bounty buys (0: every point the model could
+    /// still gain; so does a number above that).
+    function commit(bytes32[] calldata pieceHashes, uint256 totalBytes_, uint32 pointsBought_)
+        external
+        payable
+        onlyAfterInitialisation
+    {
         if (msg.sender != _opener) revert NotProvider(msg.sender, _opener);
         if (_stage != Phase.Open) revert WrongPhase(phase(), Phase.Open);
         if (msg.value == 0 || msg.value > type(uint96).max) revert InvalidBounty(msg.value);
@@ -352,8 +372,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         commitBlock = uint64(block.number);
         bounty = uint96(msg.value);
         totalBytes = uint32(totalBytes_);
+        pointsBought = pointsBought_;
         _pieceHashes = pieceHashes;
-        emit MarketCommitted(msg.sender, msg.value, pieceHashes, totalBytes_, block.number);
+        emit MarketCommitted(msg.sender, msg.value, pieceHashes, totalBytes_, block.number, pointsBought_);
     }
 
     /// @notice Which piece the commit block's hash chose (readable from the block after it).
@@ -424,8 +445,9 @@ abstract contract PredictionMarket is CollaborativeTrainer {
         baselinePoints = int32(points);
         marginScale = scale;
         evaluationGas = uint64(used);
-        uint256 room = uint256(int256(count) * SAMPLE_POINTS - points);
-        pricePerPoint = uint128(uint256(bounty) / (room == 0 ? 1 : room));
+        uint256 bought = uint256(int256(count) * SAMPLE_POINTS - points); // the room to gain
+        if (pointsBought != 0 && pointsBought < bought) bought = pointsBought;
+        pricePerPoint = uint128(uint256(bounty) / (bought == 0 ? 1 : bought));
         _progress.correct = uint32(correct);
         _progress.points = int32(points);
         _stage = Phase.Scoring;
@@ -685,7 +707,7 @@ abstract contract PredictionMarket is CollaborativeTrainer {
             payout = -int256(atRisk);
             emit Unscoreable(e.id);
         } else if (score > 0 && kept) {
-            payout = int256(_capped(uint256(score) * pricePerPoint, atRisk));
+            payout = int256(_capped(_capped(uint256(score) * pricePerPoint, atRisk), bounty - bountyPaid));
         } else if (score < 0) {
             payout = -int256(_capped(uint256(-score) * pricePerPoint, atRisk));
         }

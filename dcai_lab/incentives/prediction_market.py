@@ -5,7 +5,8 @@ Harris & Waggoner 2019, "Decentralized and Collaborative AI on Blockchain", §IV
 Frongillo 2011. In short:
 
 1. **Commitment.** The trainer's deployer (the *provider*) posts a bounty and commits to a test set
-   split into 2 … 64 salted pieces (:class:`Piece`; at most 65,536 bytes in all). No cancelling.
+   split into 2 … 64 salted pieces (:class:`Piece`; at most 65,536 bytes in all), and says how many
+   points of improvement the bounty buys (``points_bought``; 0: all it could gain). No cancelling.
 2. **The chosen piece**, drawn from the commit block's hash, is revealed at once (within 256 blocks)
    and opens participation for ``participation_time`` seconds. It is not scored.
 3. **Participation.** ``add_data`` stakes the whole value sent (at least ``min_stake``); the model
@@ -14,14 +15,14 @@ Frongillo 2011. In short:
    the rest (``reveal_test_set``); the contract evaluates the initial model (the *baseline*). A
    test sample is worth up to ±1,000 *points* (:data:`SAMPLE_POINTS`), in proportion to the
    model's margin for its label (``model.assess``) up to the *margin scale*, twice the initial
-   model's mean |margin|. The price of a point: the bounty over the points the model could still
-   gain.
+   model's mean |margin|. The price of a point: the bounty over ``points_bought``, or over the
+   points the model could still gain (its *room*) if ``points_bought`` is 0 or above the room.
 5. **Scoring** (anyone, ``process``): in id order, train on each contribution and evaluate:
    ``score = points after − points before``. A contribution that lowers the points or the right
    answers is undone, so the model never gets fewer test samples right.
 6. **Payouts.** Each contribution pays ``scoring_fee`` to whoever scored it; of the rest ``s``, a
-   kept one gains ``min(score · price, s)`` (score > 0, from the bounty), and one with score < 0
-   loses ``min(|score| · price, s)`` (burned). The provider gets the unspent bounty back.
+   kept one gains ``min(score · price, s, what is left of the bounty)`` (score > 0), and one with
+   score < 0 loses ``min(|score| · price, s)`` (burned). The provider gets the unspent bounty back.
 7. **Lapse.** A provider who misses a deadline loses the bounty (burned); every stake comes back.
 
 Why points rather than right answers: one contribution flips few predictions, so its change in
@@ -58,6 +59,8 @@ SAMPLE_POINTS = 1_000
 MAX_PIECES = 64
 MAX_EVALUATION_BYTES = 65_536
 MAX_SAMPLE_BYTES = 8_192
+#: Most points a commitment may buy (``pointsBought`` is a uint32).
+MAX_POINTS_BOUGHT = 2**32 - 1
 STEP_GAS = 14_000_000
 EVALUATION_GAS_LIMIT = 7_000_000
 BURN_ADDRESS = "0x000000000000000000000000000000000000dEaD"
@@ -250,20 +253,29 @@ def evaluate(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...], in
     return correct, points
 
 
+def price_per_point(bounty: int, evaluation_size: int, baseline_points: int, points_bought: int = 0) -> int:
+    """Wei per point (rule 4): the bounty over ``points_bought``, or over the room the model has
+    to gain (``evaluation_size · SAMPLE_POINTS − baseline_points``) if that is 0 or above the room."""
+    room = evaluation_size * SAMPLE_POINTS - baseline_points
+    bought = room if points_bought == 0 or points_bought > room else points_bought
+    return bounty // max(bought, 1)
+
+
 def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],
                    evaluation: Sequence[tuple[tuple[int, ...], int]], bounty: int, provider: str, *,
-                   scoring_fee: int, scorer: str | Sequence[str]) -> MarketOutcome:
+                   scoring_fee: int, scorer: str | Sequence[str], points_bought: int = 0) -> MarketOutcome:
     """Score and pay a market exactly as the contract does (rules 4 to 6), without a chain.
 
     ``model`` is the initial twin (left unchanged), ``evaluation`` the ``(sample, label)`` pairs of
     every piece but the chosen one, in order; ``scorer`` who scored the contributions (one address,
-    or one per contribution). Assumes every step fits the contract's STEP_GAS.
+    or one per contribution); ``points_bought`` as committed. Assumes every step fits the
+    contract's STEP_GAS.
     """
     scorers = [scorer] * len(entries) if isinstance(scorer, str) else list(scorer)
     model = copy.deepcopy(model)
     scale = margin_scale(model, evaluation)
     baseline, baseline_points = correct, points = evaluate(model, evaluation, scale)
-    price = bounty // max(len(evaluation) * SAMPLE_POINTS - baseline_points, 1)
+    price = price_per_point(bounty, len(evaluation), baseline_points, points_bought)
     scores, kept, payouts, skipped = [], [], [], []
     credits: dict[str, int] = defaultdict(int)
     bounty_paid = burned = 0
@@ -279,7 +291,10 @@ def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],
             keep = after[1] >= points and after[0] >= correct
         score = after[1] - points
         at_risk = e.stake - scoring_fee
-        payout = -min(-score * price, at_risk) if score < 0 else min(score * price, at_risk) if keep else 0
+        if score < 0:
+            payout = -min(-score * price, at_risk)
+        else:  # a gain: within the stake, and within what is left of the bounty
+            payout = min(score * price, at_risk, bounty - bounty_paid) if keep else 0
         if keep:
             model, (correct, points) = trial, after
         bounty_paid += max(payout, 0)

@@ -7,9 +7,9 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from ..incentives.prediction_market import (EVALUATION_GAS_LIMIT, MAX_SAMPLE_BYTES, PROCESS_CALLDATA_BUDGET,
-                                            SAMPLE_POINTS, MarketEntry, MarketOutcome, Phase, Piece, evaluate,
-                                            market_outcome, split_test_set)
+from ..incentives.prediction_market import (EVALUATION_GAS_LIMIT, MAX_POINTS_BOUGHT, MAX_SAMPLE_BYTES,
+                                            PROCESS_CALLDATA_BUDGET, SAMPLE_POINTS, MarketEntry, MarketOutcome, Phase,
+                                            Piece, evaluate, market_outcome, split_test_set)
 from ..models import _samples
 from .trainer import Trainer
 
@@ -26,28 +26,38 @@ class MarketTrainer(Trainer):
     _pieces: list[Piece] | None = None
 
     # -- the provider ------------------------------------------------------------------------------
-    def commit(self, X_test: Any, y_test: Any, *, bounty: int, pieces: int = 5, seed: int | None = None,
-               sender: str | None = None) -> TxRecord:
+    def commit(self, X_test: Any, y_test: Any, *, bounty: int, pieces: int = 5, points_bought: int = 0,
+               seed: int | None = None, sender: str | None = None) -> TxRecord:
         """Split the test set into salted ``pieces``, keep them here, and commit to their hashes
-        with ``bounty`` wei. ``seed`` makes the salts reproducible (see :func:`salts`).
+        with ``bounty`` wei for ``points_bought`` points of improvement (0: every point the model
+        could still gain, priced as if the bounty paid for a perfect model; a market gains far
+        fewer, so buying fewer pays honest data more per point). ``seed`` makes the salts
+        reproducible (see :func:`salts`).
 
-        Checked before anything is sent: the pieces fit the contract's bounds, the bounty buys at
-        least 1 wei per test sample, and evaluating the model on the test set fits the gas the
-        contract allows (measured on the model as it is now).
+        Checked before anything is sent: the pieces fit the contract's bounds, ``points_bought``
+        is a whole number the contract takes, the bounty buys at least 1 wei per point, and
+        evaluating the model on the test set fits the gas the contract allows (measured on the
+        model as it is now).
         """
+        if not isinstance(points_bought, int) or isinstance(points_bought, bool) \
+                or not 0 <= points_bought <= MAX_POINTS_BOUGHT:
+            raise ConfigError(f"points_bought must be a whole number of points, 0 … {MAX_POINTS_BOUGHT:,} "
+                              f"(0: every point the model could gain), not {points_bought!r}.")
         samples = [self._to_sample(x) for x in _samples.rows(X_test)]
         labels = _samples.labels(y_test, self._model.n_classes)
         split = split_test_set(samples, labels, pieces, sparse=self._sparse, seed=seed)
         # Up to this many points could still be gained (every scored sample from −1,000 to +1,000).
         room = 2 * SAMPLE_POINTS * (len(samples) - min(len(p.samples) for p in split))
-        if not isinstance(bounty, int) or isinstance(bounty, bool) or bounty < room:
-            raise ConfigError(f"a bounty of {bounty!r} wei may buy less than 1 wei per point (up to {room:,} points "
-                              f"can be gained): post at least {room:,} wei.")
+        bought = room if points_bought == 0 or points_bought > room else points_bought
+        if not isinstance(bounty, int) or isinstance(bounty, bool) or bounty < bought:
+            raise ConfigError(f"a bounty of {bounty!r} wei may buy less than 1 wei per point (up to {bought:,} points "
+                              f"can be paid for): post at least {bought:,} wei.")
         gas = sorted(int(self.contract.measureEvaluation(p.data)[1]) for p in split)
         if sum(gas[1:]) > EVALUATION_GAS_LIMIT:
             raise ConfigError(f"evaluating the model on this test set takes up to {sum(gas[1:]):,} gas, more than "
                               f"the {EVALUATION_GAS_LIMIT:,} the contract allows: use fewer test samples.")
-        self.contract.commit([p.hash for p in split], sum(len(p.data) for p in split), sender=sender, value=bounty)
+        self.contract.commit([p.hash for p in split], sum(len(p.data) for p in split), points_bought, sender=sender,
+                             value=bounty)
         self._pieces = split
         return self.lab.last_tx
 
@@ -186,7 +196,8 @@ class MarketTrainer(Trainer):
         default = self.lab.accounts[0]
         return market_outcome(initial_model, entries, evaluation, int(self.contract.bounty()), self.contract.provider(),
                               scoring_fee=int(self.contract.scoringFee()),
-                              scorer=[scorers.get(i, default) for i in range(len(entries))])
+                              scorer=[scorers.get(i, default) for i in range(len(entries))],
+                              points_bought=int(self.contract.pointsBought()))
 
     def _events(self, name: str) -> list:
         decoded = (self.contract._decode_log(log) for log in self.lab._engine.logs(self.address))

@@ -144,7 +144,9 @@ class MarketPanel(Live):
         lines = [f"now: block {lab.block_number}, {clock(lab.timestamp)}"]
         if phase != Phase.OPEN:
             last = contract.commitBlock() + BLOCKHASH_WINDOW
-            lines.append(f"bounty {ether(contract.bounty())}; the chosen piece must be revealed by block {last}")
+            bought = contract.pointsBought()
+            bounty = ether(contract.bounty()) + (f" for {bought:,} points" if bought else "")
+            lines.append(f"bounty {bounty}; the chosen piece must be revealed by block {last}")
         if contract.participationEnd():
             # Once the test set is revealed (or the market lapsed) its deadlines are history: no countdown.
             when = deadline if phase in (Phase.PARTICIPATION, Phase.REVEAL) else lambda _, t: clock(t)

@@ -62,6 +62,10 @@ players = st.sampled_from(("deployer", "alice", "bob", "mallory"))
 samples = st.sets(st.integers(0, N_FEATURES - 1), min_size=1, max_size=3).map(lambda s: tuple(sorted(s)))
 stakes = st.one_of(st.sampled_from((RULES.min_stake - 1, RULES.min_stake, RULES.min_stake)),
                    st.integers(RULES.min_stake, 10**6))
+#: Points a commitment buys: all the model could gain (0), a few (the bounty runs out), some, or more
+#: than this test set has room for (as 0).
+POINTS_BOUGHT = (0, 0, 1, 50, 3_000, 10**6)
+points_bought = st.sampled_from(POINTS_BOUGHT)
 durations = st.one_of(st.tuples(st.just("seconds"), st.integers(1, 600)),
                       st.tuples(st.just("hours"), st.integers(1, 4)),
                       st.tuples(st.just("blocks"), st.integers(1, 300)))
@@ -88,10 +92,10 @@ class MarketLiveness(RuleBasedStateMachine):
 
     # -- the provider ------------------------------------------------------------------------------
     @rule(who=st.sampled_from(("deployer", "deployer", "mallory")), n_pieces=st.integers(2, 4),
-          bounty=st.sampled_from((100, 10**6, 10**12)))
-    def commit(self, who, n_pieces, bounty):
-        self._try("commit", lambda: self.trainer.commit(TEST_X, TEST_Y, bounty=bounty, pieces=n_pieces, seed=3,
-                                                        sender=self.who[who]))
+          bounty=st.sampled_from((100, 10**6, 10**12)), bought=points_bought)
+    def commit(self, who, n_pieces, bounty, bought):
+        self._try("commit", lambda: self.trainer.commit(TEST_X, TEST_Y, bounty=bounty, pieces=n_pieces,
+                                                        points_bought=bought, seed=3, sender=self.who[who]))
 
     @rule(who=st.sampled_from(("deployer", "deployer", "mallory")))
     def reveal_chosen_piece(self, who):
@@ -131,14 +135,16 @@ class MarketLiveness(RuleBasedStateMachine):
     def advance(self, to, contributions):
         """The market's next steps, done right, until it reaches phase ``to``, with
         ``contributions`` added on the way through participation (random moves alone seldom get a
-        market to scoring)."""
+        market to scoring). The points bought follow from the contributions (a draw of its own
+        would shift what Hypothesis explores, and fewer examples reach scoring)."""
+        bought = POINTS_BOUGHT[len(contributions) % len(POINTS_BOUGHT)]
         provider = self.who["deployer"]
         for _ in range(len(Phase)):
             phase = self.trainer.phase
             if phase >= to:
                 return
             if phase == Phase.OPEN:
-                self.commit("deployer", 3, 10**6)
+                self.commit("deployer", 3, 10**6, bought)
             elif phase == Phase.COMMITTED:
                 self.reveal_chosen_piece("deployer")
             elif phase == Phase.PARTICIPATION:
@@ -215,6 +221,7 @@ class MarketLiveness(RuleBasedStateMachine):
             assert trainer.phase == Phase.FINISHED
             outcome = trainer.outcome(initial_model())
             assert (received, burned) == (outcome.credits, outcome.burned)
+            assert outcome.bounty_paid == sum(p for p in outcome.payouts if p > 0) <= c.bounty()
 
     def _past_the_deadlines(self) -> None:
         """Move the clock past the deadline the provider faces now, if any."""

@@ -41,6 +41,9 @@ MARKET_X, MARKET_Y = [(0,), (2,), (1,), (3,)], [1, 0, 1, 0]
 MARKET_PIECES = split_test_set(MARKET_X, MARKET_Y, 2, sparse=True, seed=3)
 MARKET_BYTES = sum(len(p.data) for p in MARKET_PIECES)
 BOUNTY = 10**16
+#: Points the markets' bounty buys: a few (each market commits another: misuse must change the
+#: price no more than anything else), all the model could gain, more than the test set has room for.
+POINTS_BOUGHT = {"market": 700, "wide market": 0, "committed": 2**32 - 1}
 #: A sparse perceptron wide enough for a valid sample of more than MAX_SAMPLE_BYTES (4 bytes a feature).
 WIDE_FEATURES = MAX_SAMPLE_BYTES // 4 + 8
 #: Reading 3,400 cold storage words (2,100 gas each) costs more than EVALUATION_GAS_LIMIT.
@@ -107,7 +110,8 @@ class World:
         """A prediction market on the sparse twin, committed by the deployer, chosen piece revealed:
         participation is open."""
         market = self._deployed("market", self.lab.deploy(sparse_twin(), MARKET, sender=self.a.deployer))
-        market.commit(MARKET_X, MARKET_Y, bounty=BOUNTY, pieces=2, seed=3, sender=self.a.deployer)
+        market.commit(MARKET_X, MARKET_Y, bounty=BOUNTY, pieces=2, points_bought=POINTS_BOUGHT["market"], seed=3,
+                      sender=self.a.deployer)
         market.reveal_chosen_piece(sender=self.a.deployer)
         return market
 
@@ -115,7 +119,8 @@ class World:
     def wide_market(self) -> MarketTrainer:
         """A market on a perceptron of WIDE_FEATURES features, participation open."""
         market = self._deployed("wide market", self.lab.deploy(zero_perceptron(WIDE_FEATURES), MARKET))
-        market.commit(MARKET_X, MARKET_Y, bounty=BOUNTY, pieces=2, seed=3, sender=self.a.deployer)
+        market.commit(MARKET_X, MARKET_Y, bounty=BOUNTY, pieces=2, points_bought=POINTS_BOUGHT["wide market"], seed=3,
+                      sender=self.a.deployer)
         market.reveal_chosen_piece(sender=self.a.deployer)
         return market
 
@@ -143,7 +148,7 @@ class World:
         declaring ``total`` bytes (default: what they hold)."""
         market = self._deployed(name, self.lab.deploy(model or sparse_twin(), MARKET, sender=self.a.deployer))
         market.contract.commit([keccak(p) for p in pieces], sum(map(len, pieces)) if total is None else total,
-                               sender=self.a.deployer, value=BOUNTY)
+                               POINTS_BOUGHT["committed"], sender=self.a.deployer, value=BOUNTY)
         return market
 
     def participation(self, market: MarketTrainer | None = None, *stakes: tuple) -> MarketTrainer:
@@ -185,7 +190,7 @@ class World:
                 view["numPlayers"] = c.numPlayers()
             if isinstance(trainer, MarketTrainer):
                 view["market"] = (c.phase(), c.progress(), c.provider(), c.bounty(), c.commitBlock(), c.numPieces(),
-                                  c.totalBytes(), c.chosenPiece(), c.chosenPieceBytes(), c.participationEnd(),
+                                  c.totalBytes(), c.pointsBought(), c.chosenPiece(), c.chosenPieceBytes(), c.participationEnd(),
                                   c.revealDeadline(), c.evaluationSize(), c.baseline(), c.pricePerPoint(),
                                   c.bountyPaid(), trainer.scores())
                 view["owed"] = [c.owed(p) for p in [*people, *self.contracts]]
@@ -461,7 +466,7 @@ def deploy_market_fee_as_large_as_the_stake(w):
 
 
 def _commit(trainer: MarketTrainer, sender: str, hashes: list[bytes], total: int, value: int = BOUNTY):
-    return lambda: trainer.contract.commit(hashes, total, sender=sender, value=value)
+    return lambda: trainer.contract.commit(hashes, total, POINTS_BOUGHT["market"], sender=sender, value=value)
 
 
 HASHES = [p.hash for p in MARKET_PIECES]

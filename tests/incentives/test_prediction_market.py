@@ -67,13 +67,17 @@ def step_model() -> SparsePerceptron:
 #: Each piece holds the same two samples, so whichever piece is drawn the evaluation is alike:
 #: [0] is class 1 (wrong at first), [1] is class 0 (right).
 STEP_X, STEP_Y = [[0], [1]] * 3, [1, 0] * 3
+#: The same samples, both class 1 (both wrong at first): training on [0] → 1, then on [1] → 1,
+#: each gains 2,000 points, out of the 6,000 the model could gain.
+BOTH_ONES = [1, 1] * 3
 
 
 def open_market(lab: Lab, model, X_test, y_test, *, pieces: int = 3, bounty: int = BOUNTY,
-                rules: PredictionMarket = RULES) -> MarketTrainer:
+                rules: PredictionMarket = RULES, points_bought: int = 0) -> MarketTrainer:
     """Deploy, commit and reveal the chosen piece: participation is open."""
     trainer = initialised_market(lab, model, rules)
-    trainer.commit(X_test, y_test, bounty=bounty, pieces=pieces, seed=7, sender=lab.accounts[0])
+    trainer.commit(X_test, y_test, bounty=bounty, pieces=pieces, points_bought=points_bought, seed=7,
+                   sender=lab.accounts[0])
     trainer.reveal_chosen_piece(sender=lab.accounts[0])
     return trainer
 
@@ -124,7 +128,7 @@ def commit_directly(lab: Lab, trainer: MarketTrainer, pieces: list[Piece], bount
     """Commit and reveal the chosen piece through the contract alone, bypassing the handle's
     checks; returns the chosen piece's index."""
     provider = lab.accounts[0]
-    trainer.contract.commit([p.hash for p in pieces], sum(len(p.data) for p in pieces), value=bounty,
+    trainer.contract.commit([p.hash for p in pieces], sum(len(p.data) for p in pieces), 0, value=bounty,
                             sender=provider)
     lab.time_travel(blocks=1)
     chosen = int(trainer.contract.drawnPiece())
@@ -191,6 +195,74 @@ def test_market_pays_helpful_neutral_and_harmful_contributions_by_the_rules(lab)
     assert trainer.predict([0]) == 1 and trainer.predict([1]) == 0
 
 
+def test_a_gain_is_cut_to_what_is_left_of_the_bounty(revm_lab):
+    """Rule 6 with few points bought: kept scores add up to more than the bounty buys, so the
+    gain that reaches the end of the bounty gets what is left, the provider gets nothing back,
+    and a loss after that is taken at the same price as ever."""
+    a = revm_lab.accounts
+    model = step_model()
+    trainer = open_market(revm_lab, model, STEP_X, BOTH_ONES, points_bought=3_000)
+    start = total_wei(revm_lab, trainer)
+    trainer.add_data([0], 1, sender=a[1], value=1_000_000)  # [0] becomes right: 2,000 points
+    trainer.add_data([1], 1, sender=a[2], value=1_000_000)  # [1] becomes right: 2,000 more
+    trainer.add_data([0], 0, sender=a[3], value=1_000_000)  # would make [0] wrong again: −2,000
+    reveal(revm_lab, trainer)
+    # Four samples evaluated, all wrong with margin −1.5e6 at a scale of 3e6: −500 points each, so
+    # the room is 4 × 1,000 + 2,000 = 6,000 points; 3,000 are bought, at ⌊1,000,001 / 3,000⌋ wei.
+    c = trainer.contract
+    assert (c.baselinePoints(), c.pointsBought(), c.pricePerPoint()) == (-2_000, 3_000, 333)
+    (scored,) = trainer.process(sender=a[5])
+    # [0] → 1: w0 = 1e6, intercept −0.5e6 (margins ±0.5e6, ±166 points); [1] → 1: w1 = 1e6,
+    # intercept 0.5e6 (margins 1.5e6, 500 points each); [0] → 0: back to ±166.
+    assert trainer.scores() == [2_000, 2_000, -2_000]
+    fee, at_risk = RULES.scoring_fee, 1_000_000 - RULES.scoring_fee
+    first = 2_000 * 333  # 666,000: within the stake and the bounty
+    rest = BOUNTY - first  # 334,001: the second gain (666,000 by the price) is cut to it
+    assert [e.args["payout"] for e in scored.events if e.name == "ContributionScored"] == [first, rest, -first]
+    finished = scored.events[-1]
+    assert (finished.name, finished.args["bountyPaid"], finished.args["refund"], finished.args["burned"]) == (
+        "MarketFinished", BOUNTY, 0, first)
+    expected = {a[1]: at_risk + first, a[2]: at_risk + rest, a[3]: at_risk - first, a[5]: 3 * fee}
+    assert {x: trainer.owed(x) for x in a if trainer.owed(x)} == expected  # the provider: nothing back
+    assert trainer.outcome(model).credits == expected
+    assert withdraw_everything(trainer, a) == expected
+    assert revm_lab.balance(trainer) == 0 and total_wei(revm_lab, trainer) == start
+
+
+@pytest.mark.parametrize("points_bought", [6_001, 2**32 - 1])
+def test_more_points_bought_than_the_room_buys_the_room(revm_lab, points_bought):
+    """Rule 4: a commitment to more points than the model could gain (6,000 here) prices the
+    points as a commitment to 0 does, and every payout follows."""
+    a = revm_lab.accounts
+    ended = {}
+    for bought in (0, points_bought):
+        with revm_lab.anchor():
+            trainer = open_market(revm_lab, step_model(), STEP_X, BOTH_ONES, points_bought=bought)
+            trainer.add_data([0], 1, sender=a[1], value=1_000_000)
+            trainer.add_data([1], 1, sender=a[2], value=1_000_000)
+            reveal(revm_lab, trainer)
+            trainer.process(sender=a[5])
+            assert trainer.contract.pointsBought() == bought
+            ended[bought] = (trainer.contract.pricePerPoint(), {x: trainer.owed(x) for x in a})
+    assert ended[0][0] == BOUNTY // 6_000
+    assert ended[points_bought] == ended[0]
+
+
+def test_the_handle_checks_the_points_bought(revm_lab):
+    """``points_bought`` is a whole number 0 … 2^32 − 1, and the bounty pays at least 1 wei for
+    each point bought; nothing is sent otherwise."""
+    trainer = initialised_market(revm_lab, step_model())
+    sent = len(revm_lab.transactions)
+    for wrong in (-1, 2**32, 1.5, True, "10"):
+        with pytest.raises(ConfigError, match="points_bought"):
+            trainer.commit(STEP_X, STEP_Y, bounty=BOUNTY, points_bought=wrong, sender=revm_lab.accounts[0])
+    with pytest.raises(ConfigError, match="post at least 5,000 wei"):
+        trainer.commit(STEP_X, STEP_Y, bounty=4_999, points_bought=5_000, sender=revm_lab.accounts[0])
+    assert len(revm_lab.transactions) == sent
+    trainer.commit(STEP_X, STEP_Y, bounty=5_000, points_bought=5_000, sender=revm_lab.accounts[0])
+    assert trainer.contract.pointsBought() == 5_000
+
+
 def test_market_events_tell_the_whole_story(revm_lab):
     a = revm_lab.accounts
     trainer = initialised_market(revm_lab, step_model())
@@ -204,6 +276,7 @@ def test_market_events_tell_the_whole_story(revm_lab):
 
     assert [e.name for e in committed.events] == ["MarketCommitted"]
     assert committed.events[0].args["pieceHashes"] == [p.hash for p in trainer.pieces]
+    assert committed.events[0].args["pointsBought"] == 0
     assert [e.name for e in opened.events] == ["PieceRevealed", "ParticipationOpened"]
     assert [e.name for e in revealed.events] == ["PieceRevealed", "PieceRevealed", "TestSetRevealed"]
     args = revealed.events[-1].args
@@ -284,12 +357,18 @@ def random_market(kind: str, rng: random.Random):
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 @pytest.mark.parametrize("seed", range(3))
-def test_random_market_pays_what_the_twin_says_to_the_wei(revm_lab, kind, seed):
+@pytest.mark.parametrize("points", ["all", "a few"])
+def test_random_market_pays_what_the_twin_says_to_the_wei(revm_lab, kind, seed, points):
+    """``points``: the bounty buys every point the model could gain (0), or a few (1 … 3,000; the
+    price is high, and a bounty of a few stakes often runs out before the gains do)."""
     rng = random.Random(f"{kind}-{seed}")
     model, X_test, y_test, contributions = random_market(kind, rng)
     a = revm_lab.accounts
-    trainer = open_market(revm_lab, model, X_test, y_test, pieces=rng.randint(2, min(5, len(X_test))),
-                          bounty=rng.randint(1_000, 10**7))
+    pieces, bounty = rng.randint(2, min(5, len(X_test))), rng.randint(1_000, 10**7)
+    bought = 0
+    if points == "a few":  # and a bounty of a few stakes, which runs out
+        bought, bounty = random.Random(f"{kind}-{seed}-bought").randint(1, 3_000), 1_000 + bounty // 20
+    trainer = open_market(revm_lab, model, X_test, y_test, pieces=pieces, bounty=bounty, points_bought=bought)
     start = total_wei(revm_lab, trainer)
     for x, y, who, stake in contributions:
         trainer.add_data(x, y, sender=a[who], value=stake)
@@ -568,9 +647,9 @@ def test_finding_3_a_test_set_too_costly_to_carry_or_evaluate_is_refused(revm_la
 
     hashes = [bytes(32)] * 64
     with revm_lab.reverts("InvalidTotalBytes"):
-        trainer.contract.commit(hashes, MAX_EVALUATION_BYTES + 1, value=ETHER, sender=a[0])
+        trainer.contract.commit(hashes, MAX_EVALUATION_BYTES + 1, 0, value=ETHER, sender=a[0])
     with revm_lab.reverts("InvalidTotalBytes"):
-        trainer.contract.commit(hashes, 64 * 36 - 1, value=ETHER, sender=a[0])  # less than 64 salts and headers
+        trainer.contract.commit(hashes, 64 * 36 - 1, 0, value=ETHER, sender=a[0])  # less than 64 salts and headers
 
     pieces = split_test_set(one_feature[:6_000], [i % 2 for i in range(6_000)], 64, sparse=True, seed=1)
     chosen = commit_directly(revm_lab, trainer, pieces, ETHER)
@@ -700,7 +779,7 @@ def test_finding_6_re_rolling_the_draw_costs_the_whole_bounty(revm_lab):
     assert revm_lab.balance(BURN_ADDRESS) - burned == BOUNTY
     assert revm_lab.balance(trainer) == 0
     with revm_lab.reverts("WrongPhase"):
-        trainer.contract.commit([p.hash for p in trainer.pieces], 1_000, value=BOUNTY, sender=provider)
+        trainer.contract.commit([p.hash for p in trainer.pieces], 1_000, 0, value=BOUNTY, sender=provider)
 
 
 def test_finding_7_deposit_refund_take_refuses_equal_refund_and_take_waits(revm_lab):

@@ -690,6 +690,12 @@ market_players = st.sampled_from(("deployer", *PLAYERS))
 withdrawers = st.sampled_from(("someone owed",) * 3 + ("deployer", *PLAYERS))
 test_sets = st.lists(st.tuples(samples, labels), min_size=4, max_size=10)
 bounties = st.one_of(st.integers(1, 10**16), st.sampled_from((0, 1, 10**15)))
+#: Points a commitment buys: all the model could gain (0), a few (the bounty runs out: the cap by
+#: what is left of it binds), some, or more than any test set here has room for (as 0).
+points_bought = st.one_of(st.just(0), st.integers(1, 20), st.integers(1, 20_000), st.just(2**32 - 1))
+#: The bounty of a market ``advance`` opens: as large as the largest stake, or only
+#: one smallest stake's worth (it runs out when the points bought are few).
+advance_bounties = st.sampled_from((10**15, 10**12))
 #: How a commitment may be wrong: refused at once, or found out at a reveal (the declared bytes
 #: one short of the pieces, a piece cut short, a label the model does not know).
 SPOILT = ("one byte short", "a piece cut short", "an unknown label")
@@ -777,7 +783,7 @@ class PredictionMarketMachine(_Machine):
     def _open_market(self) -> None:
         self.stage = Phase.OPEN  # the stored stage; phase() also follows the clock
         self.moved_at = -1  # the block of the latest change of stage
-        self.provider, self.bounty, self.commit_block, self.total_bytes = ZERO, 0, 0, 0
+        self.provider, self.bounty, self.commit_block, self.total_bytes, self.bought = ZERO, 0, 0, 0, 0
         self.split: list[Piece] = []  # the pieces as built (for their samples)
         self.pieces: list[bytes] = []  # the pieces' bytes as committed (maybe malformed)
         self.hashes: list[bytes] = []
@@ -831,8 +837,9 @@ class PredictionMarketMachine(_Machine):
     # that does not exist yet or has ended; inside that range it is tried in every phase.
     @precondition(lambda self: self.stage == Phase.OPEN or self._just_moved()
                   or (self.stage != Phase.CANCELLED and self._phase() == Phase.CANCELLED))
-    @rule(who=provider_or_not, bounty=bounties, test=test_sets, n_pieces=st.integers(2, 4), shape=commit_shapes)
-    def commit(self, who, bounty, test, n_pieces, shape):
+    @rule(who=provider_or_not, bounty=bounties, test=test_sets, n_pieces=st.integers(2, 4), shape=commit_shapes,
+          bought=points_bought)
+    def commit(self, who, bounty, test, n_pieces, shape, bought):
         sender = self.who[who]
         X, y = [s for s, _ in test], [label for _, label in test]
         split = split_test_set(X, y, n_pieces, sparse=True, seed=len(test))
@@ -861,17 +868,17 @@ class PredictionMarketMachine(_Machine):
         else:
             expected = None
         tx = self._expect("commit", expected, lambda: self._sent(
-            self.trainer.contract.commit(hashes, total, sender=sender, value=bounty)))
+            self.trainer.contract.commit(hashes, total, bought, sender=sender, value=bounty)))
         if tx is not None:
-            self._committed(tx, split, pieces, total, bounty)
+            self._committed(tx, split, pieces, total, bounty, bought)
 
-    def _committed(self, tx, split: list[Piece], pieces: list[bytes], total: int, bounty: int) -> None:
+    def _committed(self, tx, split: list[Piece], pieces: list[bytes], total: int, bounty: int, bought: int) -> None:
         hashes = [keccak(p) for p in pieces]
         assert [(e.name, dict(e.args)) for e in tx.events] == [("MarketCommitted", {
             "provider": self.who["deployer"], "bounty": bounty, "pieceHashes": hashes, "totalBytes": total,
-            "commitBlock": tx.block})]
+            "commitBlock": tx.block, "pointsBought": bought})]
         self._move_on(Phase.COMMITTED)
-        self.provider, self.bounty, self.commit_block = tx.sender, bounty, tx.block
+        self.provider, self.bounty, self.commit_block, self.bought = tx.sender, bounty, tx.block, bought
         self.split, self.pieces, self.hashes, self.total_bytes = split, pieces, hashes, total
         self._move(tx.sender, self.address, bounty)
         # A reveal in the commitment's own block cannot read the draw yet (a free call: every
@@ -953,7 +960,8 @@ class PredictionMarketMachine(_Machine):
         self.baseline_points = self.points = sum(
             max(-SAMPLE_POINTS, min(SAMPLE_POINTS, int(Fraction(m * SAMPLE_POINTS, self.scale))))
             for m, _ in (self.initial._assess_sample(s, y) for s, y in self.evaluation))
-        self.price = self.bounty // max(len(self.evaluation) * SAMPLE_POINTS - self.baseline_points, 1)
+        room = len(self.evaluation) * SAMPLE_POINTS - self.baseline_points
+        self.price = self.bounty // max(self.bought if 0 < self.bought <= room else room, 1)
         self._move_on(Phase.SCORING)
         self.outcome = self._twin(0, sender)
         assert (self.outcome.baseline, self.outcome.baseline_points, self.outcome.margin_scale, self.outcome.price) \
@@ -1103,7 +1111,8 @@ class PredictionMarketMachine(_Machine):
         """The twin on the first ``end`` contributions, the ones from ``processed`` scored by ``scorer``."""
         entries = [MarketEntry(c.sample, c.label, c.contributor, c.deposit) for c in self.entries[:end]]
         return market_outcome(self.initial, entries, self.evaluation, self.bounty, self.provider,
-                              scoring_fee=self.fee, scorer=[*self.scorers, *[scorer] * (end - self.processed)])
+                              scoring_fee=self.fee, scorer=[*self.scorers, *[scorer] * (end - self.processed)],
+                              points_bought=self.bought)
 
     def _scored(self, end: int, scorer: str, events: list[tuple[str, dict]]) -> None:
         """Contributions ``processed`` … ``end`` − 1 were scored by ``scorer``: check the events, then
@@ -1134,14 +1143,16 @@ class PredictionMarketMachine(_Machine):
         else:
             assert scored[len(expected):] == []
 
-    @staticmethod
-    def _kind(outcome: MarketOutcome, i: int) -> str:
+    def _kind(self, outcome: MarketOutcome, i: int) -> str:
         """What scoring did with contribution ``i`` (for the outcome table)."""
         if i in outcome.skipped:
             return "training refused"
         if not outcome.kept[i]:
             return "undone, score < 0" if outcome.scores[i] < 0 else "undone, a right answer lost"
-        return "kept, score > 0" if outcome.scores[i] > 0 else "kept, score 0"
+        if outcome.scores[i] <= 0:
+            return "kept, score 0"
+        full = min(outcome.scores[i] * outcome.price, self.entries[i].deposit - self.fee)
+        return "kept, score > 0" if outcome.payouts[i] == full else "kept, gain cut to the bounty left"
 
     def _finish(self, events: list[tuple[str, dict]]) -> None:
         """Every contribution is scored (rule 6): the provider gets the unspent bounty, losses burn,
@@ -1249,34 +1260,36 @@ class PredictionMarketMachine(_Machine):
         self._reveal_chosen_piece("reveal_chosen_piece_at_the_window_edge", self.provider, "drawn")
 
     @rule(who=market_players, test=test_sets, limit=st.integers(0, 6),
-          spoilt=st.sampled_from((None,) * 6 + SPOILT), slip=slips)
-    def advance(self, who, test, limit, spoilt, slip):
+          spoilt=st.sampled_from((None,) * 6 + SPOILT), slip=slips, bought=points_bought,
+          bounty=advance_bounties)
+    def advance(self, who, test, limit, spoilt, slip, bought, bounty):
         """The market's next step, done right, through the handle where it has a method (so that most
         examples get to scoring and payouts). Some providers commit a spoilt test set by mistake:
         their reveal fails, and the deadline passes; some scorers first ``slip`` (a process call
         wrong in one place, as the ``process`` rule makes them), then score one right."""
-        self._advance(who, test, limit, spoilt, slip)
+        self._advance(who, test, limit, spoilt, slip, bought, bounty)
 
     @rule(who=market_players, test=test_sets, limit=st.integers(0, 6),
-          spoilt=st.sampled_from((None,) * 6 + SPOILT), slip=slips)
-    def advance_too(self, who, test, limit, spoilt, slip):
+          spoilt=st.sampled_from((None,) * 6 + SPOILT), slip=slips, bought=points_bought,
+          bounty=advance_bounties)
+    def advance_too(self, who, test, limit, spoilt, slip, bought, bounty):
         """``advance`` again: swarm testing switches each rule off in some examples (in about half of
         them on average), and a market left without a way forward spends the rest of the example
         on the same refusals; two rules that move it on halve that."""
-        self._advance(who, test, limit, spoilt, slip)
+        self._advance(who, test, limit, spoilt, slip, bought, bounty)
 
-    def _advance(self, who, test, limit, spoilt, slip):
+    def _advance(self, who, test, limit, spoilt, slip, bought, bounty):
         current, deployer = self._phase(), self.who["deployer"]
         if current == Phase.OPEN and spoilt:
-            self.commit("deployer", 10**15, test, 2 + len(test) % 3, spoilt)
+            self.commit("deployer", bounty, test, 2 + len(test) % 3, spoilt, bought)
         elif current == Phase.OPEN:
             X, y, n_pieces = [s for s, _ in test], [label for _, label in test], 2 + len(test) % 3
             tx = self._expect("advance: commit", None, lambda: self.trainer.commit(
-                X, y, bounty=10**15, pieces=n_pieces, seed=len(test), sender=deployer))
+                X, y, bounty=bounty, pieces=n_pieces, points_bought=bought, seed=len(test), sender=deployer))
             split = split_test_set(X, y, n_pieces, sparse=True, seed=len(test))
             assert self.trainer.pieces == split
             self.by_handle = True
-            self._committed(tx, split, [p.data for p in split], sum(len(p.data) for p in split), 10**15)
+            self._committed(tx, split, [p.data for p in split], sum(len(p.data) for p in split), bounty, bought)
         elif current == Phase.COMMITTED:
             self._reveal_chosen_piece("advance: reveal_chosen_piece", deployer, "drawn", handle=self.by_handle)
             if self.stage == Phase.COMMITTED:
@@ -1328,8 +1341,8 @@ class PredictionMarketMachine(_Machine):
     def market_state_is_as_the_ledger_says(self):
         c = self.trainer.contract
         assert c.phase() == self._phase(call=True)
-        assert (c.provider(), c.bounty(), c.commitBlock(), c.numPieces(), c.totalBytes()) == (
-            self.provider, self.bounty, self.commit_block, len(self.hashes), self.total_bytes)
+        assert (c.provider(), c.bounty(), c.commitBlock(), c.numPieces(), c.totalBytes(), c.pointsBought()) == (
+            self.provider, self.bounty, self.commit_block, len(self.hashes), self.total_bytes, self.bought)
         assert (c.chosenPiece(), c.chosenPieceBytes(), c.participationEnd(), c.revealDeadline()) == (
             self.chosen or 0, self.chosen_bytes, self.participation_end, self.reveal_deadline)
         assert (c.evaluationSize(), c.baseline(), c.baselinePoints(), c.marginScale(), c.pricePerPoint()) == (
@@ -1366,13 +1379,15 @@ class PredictionMarketMachine(_Machine):
         o = self.outcome
         if o is None:
             return
+        paid = 0  # the bounty paid out before contribution i
         for i, c in enumerate(self.entries[:self.processed]):
             score, payout, at_risk = o.scores[i], o.payouts[i], c.deposit - self.fee
             assert not o.kept[i] or (score >= 0 and i not in o.skipped)
             if score < 0:
                 assert payout == -min(-score * self.price, at_risk)
             else:
-                assert payout == (min(score * self.price, at_risk) if o.kept[i] else 0)
+                assert payout == (min(score * self.price, at_risk, self.bounty - paid) if o.kept[i] else 0)
+            paid += max(payout, 0)
         assert o.bounty_paid == sum(p for p in o.payouts if p > 0) <= self.bounty
         assert o.burned == -sum(p for p in o.payouts if p < 0)
         assert o.final_points - o.baseline_points == sum(s for s, kept in zip(o.scores, o.kept) if kept)

@@ -82,3 +82,12 @@ def test_a_provider_who_never_reveals_lets_the_market_lapse(lab, panel):
 def test_only_a_market_gets_a_market_panel(lab):
     with pytest.raises(ConfigError, match="trainer_dashboard"):
         market_panel(lab.deploy(step_model(), DepositRefundTake()))
+
+
+def test_the_panel_says_how_many_points_the_bounty_buys(lab, panel):
+    """A provider who buys fewer points than the model could gain says so at commitment; the panel
+    shows it with the bounty (and says nothing more for 0, every point)."""
+    a, trainer = lab.accounts, panel.trainer
+    trainer.commit([[0], [1]] * 3, [1, 0] * 3, bounty=BOUNTY, pieces=3, points_bought=1_500, seed=7, sender=a[0])
+    panel.refresh()
+    assert f"bounty {ether(BOUNTY)} for 1,500 points;" in panel.deadlines.value
