@@ -32,6 +32,7 @@ test samples at once and say reliably which way a contribution pushes the model
 (``benchmarks/market_outcomes.py`` measures both).
 
 :func:`market_outcome` is the twin: it computes every score and payout to the wei, without a chain.
+The handle that drives a market on chain is ``dcai_lab.trainers.market.MarketTrainer``.
 """
 
 from __future__ import annotations
