@@ -413,8 +413,8 @@ def test_twin_is_as_accurate_as_sklearn_on_digits_and_the_chain_agrees_on_every_
     assert ours > 0.8
 
 
-def test_sentiment_on_chain_predicts_both_classes_as_well_as_sklearn(lab, checks, sentiment_split, sentiment_model,
-                                                                     capsys):
+def test_chain_predicts_both_classes_on_every_10th_review_and_the_twin_is_as_accurate_as_sklearn(
+        lab, checks, sentiment_split, sentiment_model, capsys):
     X_train, y_train, X_test, y_test = sentiment_split
     subset = list(range(0, X_test.shape[0], 10))
     on_chain = np.array(checks.assert_predictions_agree(lab.deploy(sentiment_model), sentiment_model, X_test[subset]))
