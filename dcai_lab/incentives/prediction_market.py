@@ -254,12 +254,17 @@ def evaluate(model: OnChainModel, evaluation: Sequence[tuple[tuple[int, ...], in
     return correct, points
 
 
+def points_paid_for(points_bought: int, room: int) -> int:
+    """The points the bounty pays for: ``points_bought``, or the ``room`` the model has to gain if
+    ``points_bought`` is 0 or above it (rule 4)."""
+    return room if points_bought == 0 or points_bought > room else points_bought
+
+
 def price_per_point(bounty: int, evaluation_size: int, baseline_points: int, points_bought: int = 0) -> int:
-    """Wei per point (rule 4): the bounty over ``points_bought``, or over the room the model has
-    to gain (``evaluation_size · SAMPLE_POINTS − baseline_points``) if that is 0 or above the room."""
+    """Wei per point (rule 4): the bounty over the points it pays for, the room being
+    ``evaluation_size · SAMPLE_POINTS − baseline_points``."""
     room = evaluation_size * SAMPLE_POINTS - baseline_points
-    bought = room if points_bought == 0 or points_bought > room else points_bought
-    return bounty // max(bought, 1)
+    return bounty // max(points_paid_for(points_bought, room), 1)
 
 
 def market_outcome(model: OnChainModel, entries: Sequence[MarketEntry],

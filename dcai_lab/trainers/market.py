@@ -3,13 +3,12 @@ chain. The rules and the payout twin are in :mod:`dcai_lab.incentives.prediction
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, whole_number
 from ..incentives.prediction_market import (EVALUATION_GAS_LIMIT, MAX_POINTS_BOUGHT, MAX_SAMPLE_BYTES,
                                             PROCESS_CALLDATA_BUDGET, SAMPLE_POINTS, MarketEntry, MarketOutcome, Phase,
-                                            Piece, evaluate, market_outcome, split_test_set)
+                                            Piece, evaluate, market_outcome, points_paid_for, split_test_set)
 from ..models import _samples
 from .trainer import Trainer
 
@@ -39,16 +38,14 @@ class MarketTrainer(Trainer):
         evaluating the model on the test set fits the gas the contract allows (measured on the
         model as it is now).
         """
-        if not isinstance(points_bought, int) or isinstance(points_bought, bool) \
-                or not 0 <= points_bought <= MAX_POINTS_BOUGHT:
-            raise ConfigError(f"points_bought must be a whole number of points, 0 … {MAX_POINTS_BOUGHT:,} "
-                              f"(0: every point the model could gain), not {points_bought!r}.")
+        whole_number("points_bought", points_bought, 0, MAX_POINTS_BOUGHT,
+                     hint=" It counts points; 0 pays for every point the model could gain.")
         samples = [self._to_sample(x) for x in _samples.rows(X_test)]
         labels = _samples.labels(y_test, self._model.n_classes)
         split = split_test_set(samples, labels, pieces, sparse=self._sparse, seed=seed)
         # Up to this many points could still be gained (every scored sample from −1,000 to +1,000).
         room = 2 * SAMPLE_POINTS * (len(samples) - min(len(p.samples) for p in split))
-        bought = room if points_bought == 0 or points_bought > room else points_bought
+        bought = points_paid_for(points_bought, room)
         if not isinstance(bounty, int) or isinstance(bounty, bool) or bounty < bought:
             raise ConfigError(f"a bounty of {bounty!r} wei may buy less than 1 wei per point (up to {bought:,} points "
                               f"can be paid for): post at least {bought:,} wei.")
@@ -155,10 +152,9 @@ class MarketTrainer(Trainer):
         if not scale:
             raise ConfigError("the test set is not revealed yet, so there is no margin scale to score with.")
         label = _samples.labels([y], self._model.n_classes)[0]
-        model, evaluation = self.local_model(), self.evaluation()
-        trial = copy.deepcopy(model)
+        trial = self.local_model()  # a fresh copy of the model as scoring has left it
         trial._update_sample(self._to_sample(x), label)
-        return evaluate(trial, evaluation, scale)[1] - evaluate(model, evaluation, scale)[1]
+        return evaluate(trial, self.evaluation(), scale)[1] - self.progress()[2]  # the chain keeps the points now
 
     def progress(self) -> tuple[int, int, int]:
         """``(contributions scored, right answers of the current model, its points)``."""

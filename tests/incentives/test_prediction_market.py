@@ -181,6 +181,19 @@ def test_market_pays_helpful_neutral_and_harmful_contributions_by_the_rules(lab)
     assert trainer.predict([0]) == 1 and trainer.predict([1]) == 0
 
 
+def test_would_score_says_the_score_the_next_scoring_step_gives(lab):
+    a = lab.accounts
+    trainer = open_market(lab, step_model(), STEP_X, STEP_Y)
+    for x, y in (([0], 1), ([0], 0), ([1], 0)):  # helpful, then harmful after it, then neutral
+        trainer.add_data(x, y, sender=a[1])
+    reveal(lab, trainer)
+    for i, (x, y) in enumerate((([0], 1), ([0], 0), ([1], 0))):
+        predicted = trainer.would_score(x, y)
+        trainer.process(max_contributions=1, transactions=1, sender=a[2])
+        assert trainer.scores()[i] == predicted
+    assert trainer.scores() == [664, -664, 0]
+
+
 def test_a_gain_is_cut_to_what_is_left_of_the_bounty(revm_lab):
     """Rule 6 with few points bought: kept scores add up to more than the bounty buys, so the
     gain that reaches the end of the bounty gets what is left, the provider gets nothing back,
